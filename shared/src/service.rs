@@ -1,0 +1,438 @@
+//! Application services: the use cases behind the HTTP functions, on ports only.
+
+use serde::Serialize;
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use ulid::Ulid;
+
+use crate::calendar::{Calendar, WIB, wib_date};
+use crate::directory;
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
+use crate::ports::{CreateError, ReportStore};
+use crate::regno::RegistrationNumber;
+use crate::report::{
+    Actor, Channel, EventType, Kind, Location, Privacy, Report, Status, TimelineEvent,
+};
+use crate::submission::validate_submission;
+use crate::token::{TrackingToken, verify_token};
+
+const SUBMIT_OPERATION: &str = "submit-report";
+const MAX_ATTEMPTS: u32 = 8;
+
+/// RFC 3339 in WIB, whole seconds: how every instant is shown to citizens.
+pub fn format_wib(t: OffsetDateTime) -> String {
+    t.to_offset(WIB).replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
+}
+
+pub fn format_date(d: Date) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    d.format(&f).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct SubmitAnswer<'a> {
+    registration_number: String,
+    tracking_token: &'a str,
+    status: &'static str,
+    submitted_at: String,
+    due_date: Option<String>,
+}
+
+/// The 201 answer of a submission, as bytes so a replay is identical to the first answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub body: Vec<u8>,
+    pub registration_number: Option<RegistrationNumber>,
+    pub replayed: bool,
+}
+
+fn replay(
+    key: &IdempotencyKey,
+    record: &IdempotencyRecord,
+    fingerprint: &str,
+) -> Result<Submitted, ApiError> {
+    if record.fingerprint != fingerprint {
+        return Err(ApiError::IdempotencyKeyReused);
+    }
+    let body = key.open(&record.sealed_body).ok_or(ApiError::Internal)?;
+    Ok(Submitted { body, registration_number: None, replayed: true })
+}
+
+/// Submits a report: validates, numbers it, stores it with its first timeline event, and
+/// honours the Idempotency-Key (same key and body → the first answer; other body → 422).
+pub async fn submit<S: ReportStore>(
+    store: &S,
+    calendar: &Calendar,
+    now: OffsetDateTime,
+    body: &Value,
+    channel: Channel,
+    key: Option<&IdempotencyKey>,
+) -> Result<Submitted, ApiError> {
+    let new = validate_submission(body, channel, wib_date(now))?;
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let due_date = match calendar.due_date(now) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            // Explicit, never guessed: the report is accepted without a due date and
+            // operators are told to extend the calendar data.
+            tracing::error!(error = %e, code = "calendar_out_of_range", "due date unknown: extend shared/data/holidays-id.json");
+            None
+        }
+    };
+    let fingerprint = key.map(|k| k.fingerprint(body));
+    let actor = match channel {
+        Channel::Desk => Actor::Desk,
+        _ => Actor::Citizen,
+    };
+
+    for attempt in 0..MAX_ATTEMPTS {
+        let number = RegistrationNumber::generate().map_err(|_| ApiError::Internal)?;
+        let token = TrackingToken::generate().map_err(|_| ApiError::Internal)?;
+        let report = Report {
+            registration_number: number,
+            kind: new.kind,
+            title: new.title.clone(),
+            description: new.description.clone(),
+            category: new.category.clone(),
+            location: new.location.clone(),
+            incident_date: new.incident_date,
+            privacy: new.privacy,
+            channel: new.channel,
+            attachments: new.attachments.clone(),
+            status: Status::Received,
+            submitted_at: now,
+            due_date,
+            tracking_token_hash: token.hash(),
+            updated_at: now,
+            version: 1,
+        };
+        let event = TimelineEvent {
+            id: Ulid::from_datetime(now.into()),
+            at: now,
+            event_type: EventType::Submitted,
+            status: Some(Status::Received),
+            actor: actor.clone(),
+            note: None,
+        };
+        let answer = serde_json::to_vec(&SubmitAnswer {
+            registration_number: number.to_string(),
+            tracking_token: token.as_str(),
+            status: Status::Received.code(),
+            submitted_at: format_wib(now),
+            due_date: due_date.map(format_date),
+        })
+        .map_err(|_| ApiError::Internal)?;
+        let record = match (key, &fingerprint) {
+            (Some(k), Some(fp)) => Some(IdempotencyRecord {
+                id: k.record_id(SUBMIT_OPERATION),
+                fingerprint: fp.clone(),
+                status: 201,
+                sealed_body: k.seal(&answer)?,
+                created_at: now.unix_timestamp(),
+                expires_at: (now + RETENTION).unix_timestamp(),
+            }),
+            _ => None,
+        };
+
+        match store.create_report(&report, new.reporter.as_ref(), &event, record.as_ref()).await {
+            Ok(()) => {
+                tracing::info!(registration_number = %number, channel = channel.code(), "report submitted");
+                return Ok(Submitted { body: answer, registration_number: Some(number), replayed: false });
+            }
+            Err(CreateError::NumberTaken) => {
+                tracing::warn!(attempt, "registration number collision, drawing another");
+                continue;
+            }
+            Err(CreateError::IdempotencyKeyExists | CreateError::Conflict) => {
+                if let (Some(k), Some(fp)) = (key, &fingerprint) {
+                    match store.idempotency_record(&k.record_id(SUBMIT_OPERATION)).await? {
+                        Some(existing) if !existing.is_expired(now) => {
+                            tracing::info!("idempotent replay");
+                            return replay(k, &existing, fp);
+                        }
+                        // Expired: the next attempt's conditional write replaces it.
+                        Some(_) => continue,
+                        None => {}
+                    }
+                }
+                // The winner's transaction is still in flight: back off and look again.
+                let wait = 25u64 << attempt.min(5);
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+            Err(CreateError::Store(e)) => {
+                tracing::warn!(error = %e, "store failure during submission");
+                return Err(e.into());
+            }
+        }
+    }
+    Err(if key.is_some() { ApiError::RequestInProgress } else { ApiError::ServiceUnavailable })
+}
+
+/// What anyone with the number sees (BRIEF section 4): the stage and dates, nothing else.
+#[derive(Serialize)]
+pub struct StageView {
+    pub registration_number: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub submitted_at: String,
+    pub due_date: Option<String>,
+    pub overdue: bool,
+}
+
+#[derive(Serialize)]
+pub struct TimelineView {
+    pub at: String,
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    pub status: Option<&'static str>,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct AgencyView {
+    pub code: String,
+    pub name: String,
+}
+
+/// What the holder of the tracking token sees. Never the reporter's identity.
+#[derive(Serialize)]
+pub struct FullView {
+    #[serde(flatten)]
+    pub stage: StageView,
+    pub kind: Kind,
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub location: Option<Location>,
+    pub incident_date: Option<String>,
+    pub privacy: Privacy,
+    pub channel: Channel,
+    pub attachments: Vec<String>,
+    pub timeline: Vec<TimelineView>,
+    pub agencies: Vec<AgencyView>,
+    pub responses: Vec<TimelineView>,
+    pub updates: Vec<TimelineView>,
+}
+
+fn stage(report: &Report, today: Date, lang: Lang) -> StageView {
+    StageView {
+        registration_number: report.registration_number.to_string(),
+        status: report.status.code(),
+        status_label: report.status.label(lang),
+        submitted_at: format_wib(report.submitted_at),
+        due_date: report.due_date.map(format_date),
+        overdue: report.is_overdue(today),
+    }
+}
+
+fn timeline_view(e: &TimelineEvent) -> TimelineView {
+    TimelineView {
+        at: format_wib(e.at),
+        event_type: e.event_type.code(),
+        status: e.status.map(Status::code),
+        actor: e.actor.code(),
+        note: e.note.clone(),
+    }
+}
+
+/// Looks a report up by its number, with the full view when the tracking token matches.
+pub async fn lookup<S: ReportStore>(
+    store: &S,
+    now: OffsetDateTime,
+    number: &str,
+    token: Option<&str>,
+    lang: Lang,
+) -> Result<Vec<u8>, ApiError> {
+    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
+    let report = store.report(&number).await?.ok_or(ApiError::ReportNotFound)?;
+    let today = wib_date(now);
+    let json = match token {
+        None => serde_json::to_vec(&stage(&report, today, lang)),
+        Some(t) => {
+            if !verify_token(t, &report.tracking_token_hash) {
+                return Err(ApiError::InvalidTrackingToken);
+            }
+            let events = store.timeline(&number).await?;
+            let of_type = |ty: EventType| events.iter().filter(move |e| e.event_type == ty).map(timeline_view);
+            let view = FullView {
+                stage: stage(&report, today, lang),
+                kind: report.kind,
+                title: report.title.clone(),
+                description: report.description.clone(),
+                category: report.category.clone(),
+                location: report.location.clone(),
+                incident_date: report.incident_date.map(format_date),
+                privacy: report.privacy,
+                channel: report.channel,
+                attachments: report.attachments.clone(),
+                timeline: events.iter().map(timeline_view).collect(),
+                agencies: Vec::new(),
+                responses: of_type(EventType::AgencyResponse).collect(),
+                updates: of_type(EventType::CitizenUpdate).collect(),
+            };
+            serde_json::to_vec(&view)
+        }
+    };
+    json.map_err(|_| ApiError::Internal)
+}
+
+#[derive(Serialize)]
+struct CategoryView {
+    code: &'static str,
+    name_id: &'static str,
+    name_en: &'static str,
+    default_agencies: Vec<AgencyView>,
+}
+
+/// `GET /v1/categories`.
+pub fn categories_json() -> Vec<u8> {
+    let categories: Vec<CategoryView> = directory::categories()
+        .iter()
+        .map(|c| CategoryView {
+            code: &c.code,
+            name_id: &c.name_id,
+            name_en: &c.name_en,
+            default_agencies: c
+                .default_agencies
+                .iter()
+                .filter_map(|a| directory::agency(a))
+                .map(|a| AgencyView { code: a.code.clone(), name: a.name.clone() })
+                .collect(),
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({ "categories": categories })).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::MemoryStore;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    fn body() -> Value {
+        json!({
+            "kind": "complaint",
+            "title": "Sertifikat tanah tidak terbit",
+            "description": "Sudah dua tahun sertifikat tanah saya tidak kunjung terbit di kantor pertanahan.",
+            "category": "pertanahan",
+            "privacy": "standard",
+            "reporter": {"name": "Budi Santoso", "nik": "3171011208900001", "phone": "081234567890"},
+            "consent": true
+        })
+    }
+
+    fn calendar() -> &'static Calendar {
+        Calendar::embedded().unwrap()
+    }
+
+    const NOW: OffsetDateTime = datetime!(2024-11-11 02:00 UTC); // Monday 09:00 WIB
+
+    #[tokio::test]
+    async fn submit_then_lookup() {
+        let store = MemoryStore::new();
+        let out = submit(&store, calendar(), NOW, &body(), Channel::Web, None).await.unwrap();
+        let answer: Value = serde_json::from_slice(&out.body).unwrap();
+        assert_eq!(answer["status"], "received");
+        assert_eq!(answer["submitted_at"], "2024-11-11T09:00:00+07:00");
+        assert_eq!(answer["due_date"], "2024-12-02");
+        let number = answer["registration_number"].as_str().unwrap();
+        let token = answer["tracking_token"].as_str().unwrap();
+        let rn = RegistrationNumber::parse(number).unwrap();
+        assert_eq!(store.reporter(&rn).unwrap().phone.as_str(), "+6281234567890");
+
+        let stage: Value = serde_json::from_slice(&lookup(&store, NOW, number, None, Lang::Id).await.unwrap()).unwrap();
+        let keys: Vec<&str> = stage.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["due_date", "overdue", "registration_number", "status", "status_label", "submitted_at"]);
+        assert_eq!(stage["status_label"], "Diterima");
+        assert_eq!(stage["overdue"], false);
+
+        let later = datetime!(2024-12-03 02:00 UTC);
+        let stage: Value = serde_json::from_slice(&lookup(&store, later, &number.to_lowercase(), None, Lang::En).await.unwrap()).unwrap();
+        assert_eq!((stage["overdue"].as_bool(), stage["status_label"].as_str()), (Some(true), Some("Received")));
+
+        let full: Value = serde_json::from_slice(&lookup(&store, NOW, number, Some(token), Lang::Id).await.unwrap()).unwrap();
+        assert_eq!(full["title"], "Sertifikat tanah tidak terbit");
+        assert_eq!(full["timeline"][0]["type"], "submitted");
+        assert_eq!(full["timeline"][0]["actor"], "citizen");
+        assert!(!full.to_string().contains("3171011208900001"), "no identity in the full view");
+        assert!(!full.to_string().contains("Budi"), "no identity in the full view");
+
+        let other = TrackingToken::generate().unwrap();
+        assert!(matches!(lookup(&store, NOW, number, Some(other.as_str()), Lang::Id).await, Err(ApiError::InvalidTrackingToken)));
+    }
+
+    #[tokio::test]
+    async fn lookup_errors() {
+        let store = MemoryStore::new();
+        assert!(matches!(lookup(&store, NOW, "nonsense", None, Lang::Id).await, Err(ApiError::InvalidRegistrationNumber(_))));
+        let unknown = RegistrationNumber::generate().unwrap().to_string();
+        assert!(matches!(lookup(&store, NOW, &unknown, None, Lang::Id).await, Err(ApiError::ReportNotFound)));
+    }
+
+    #[tokio::test]
+    async fn idempotency_key_replays_or_refuses() {
+        let store = MemoryStore::new();
+        let key = IdempotencyKey::parse("abc-123").unwrap();
+        let first = submit(&store, calendar(), NOW, &body(), Channel::Web, Some(&key)).await.unwrap();
+        let again = submit(&store, calendar(), NOW + time::Duration::minutes(3), &body(), Channel::Web, Some(&key)).await.unwrap();
+        assert!(again.replayed);
+        assert_eq!(first.body, again.body);
+        assert_eq!(store.report_count(), 1);
+        let mut other = body();
+        other["title"] = json!("Judul yang berbeda sekali");
+        assert!(matches!(
+            submit(&store, calendar(), NOW, &other, Channel::Web, Some(&key)).await,
+            Err(ApiError::IdempotencyKeyReused)
+        ));
+        assert_eq!(store.report_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn invalid_submissions_write_nothing() {
+        let store = MemoryStore::new();
+        let mut bad = body();
+        bad["reporter"]["nik"] = json!("1234");
+        assert!(matches!(submit(&store, calendar(), NOW, &bad, Channel::Web, None).await, Err(ApiError::Validation(_))));
+        assert_eq!(store.report_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn beyond_the_calendar_the_due_date_is_unknown_not_guessed() {
+        let store = MemoryStore::new();
+        let out = submit(&store, calendar(), datetime!(2027-12-20 02:00 UTC), &body(), Channel::Web, None).await.unwrap();
+        let answer: Value = serde_json::from_slice(&out.body).unwrap();
+        assert!(answer["due_date"].is_null());
+    }
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::*;
+    use crate::adapters::memory::MemoryStore;
+    use time::macros::datetime;
+
+    #[tokio::test]
+    async fn an_expired_key_starts_afresh() {
+        let store = MemoryStore::new();
+        let cal = Calendar::embedded().unwrap();
+        let key = IdempotencyKey::parse("reused-next-week").unwrap();
+        let body = serde_json::json!({
+            "kind": "idea", "title": "Taman baca di balai desa",
+            "description": "Usul agar balai desa dibuka sore hari sebagai taman baca anak.",
+            "privacy": "anonymous", "consent": true
+        });
+        let t0 = datetime!(2024-11-11 02:00 UTC);
+        let first = submit(&store, cal, t0, &body, Channel::Web, Some(&key)).await.unwrap();
+        let day_later = submit(&store, cal, t0 + time::Duration::hours(23), &body, Channel::Web, Some(&key)).await.unwrap();
+        assert_eq!(first.body, day_later.body);
+        let week_later = submit(&store, cal, t0 + time::Duration::days(7), &body, Channel::Web, Some(&key)).await.unwrap();
+        assert!(!week_later.replayed);
+        assert_ne!(first.body, week_later.body);
+        assert_eq!(store.report_count(), 2);
+    }
+}
