@@ -11,11 +11,20 @@ use time::macros::datetime;
 const LAUNCH: time::OffsetDateTime = datetime!(2024-11-11 02:00 UTC);
 
 fn submit_state(ctx: &Ctx) -> submit_report::State<FixedClock> {
-    submit_report::State::new(aws_sdk_dynamodb::Client::new(&ctx.config), ctx.table(), FixedClock(LAUNCH)).unwrap()
+    submit_report::State::new(
+        aws_sdk_dynamodb::Client::new(&ctx.config),
+        ctx.table(),
+        FixedClock(LAUNCH),
+    )
+    .unwrap()
 }
 
 fn get_state(ctx: &Ctx, now: time::OffsetDateTime) -> get_report::State<FixedClock> {
-    get_report::State::new(aws_sdk_dynamodb::Client::new(&ctx.config), ctx.table(), FixedClock(now))
+    get_report::State::new(
+        aws_sdk_dynamodb::Client::new(&ctx.config),
+        ctx.table(),
+        FixedClock(now),
+    )
 }
 
 fn fields(v: &Value) -> Vec<(String, String)> {
@@ -23,7 +32,12 @@ fn fields(v: &Value) -> Vec<(String, String)> {
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|f| (f["field"].as_str().unwrap_or("").into(), f["code"].as_str().unwrap_or("").into()))
+                .map(|f| {
+                    (
+                        f["field"].as_str().unwrap_or("").into(),
+                        f["code"].as_str().unwrap_or("").into(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -34,13 +48,18 @@ async fn submit_then_track() {
     let ctx = Ctx::new().await;
     let submit = submit_state(&ctx);
     let body = valid_submission("Dewi Lestari", "3273015502880007", "0813-1111-2222");
-    let resp = submit_report::handle(&submit, json_post("/v1/reports", &body, &[])).await.unwrap();
+    let resp = submit_report::handle(&submit, json_post("/v1/reports", &body, &[]))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 201);
     assert_eq!(resp.headers()["cache-control"], "no-store");
     let created = body_json(&resp);
     assert_eq!(created["status"], "received");
     assert_eq!(created["submitted_at"], "2024-11-11T09:00:00+07:00");
-    assert_eq!(created["due_date"], "2024-12-02", "14th working day, skipping the 27 Nov election holiday");
+    assert_eq!(
+        created["due_date"], "2024-12-02",
+        "14th working day, skipping the 27 Nov election holiday"
+    );
     let number = created["registration_number"].as_str().unwrap().to_string();
     let token = created["tracking_token"].as_str().unwrap().to_string();
     assert_eq!(number.len(), 11);
@@ -50,34 +69,84 @@ async fn submit_then_track() {
     assert_eq!(ctx.count_entities("identity").await, 1);
     assert_eq!(ctx.count_entities("event").await, 1);
     let dump = format!("{:?}", ctx.items().await);
-    assert!(!dump.contains(&token), "the tracking token is stored only as a hash");
+    assert!(
+        !dump.contains(&token),
+        "the tracking token is stored only as a hash"
+    );
 
     // Stage view: exactly the promised fields.
     let get = get_state(&ctx, LAUNCH);
-    let resp = get_report::handle(&get, request("GET", &format!("/v1/reports/{number}"), &[], None)).await.unwrap();
+    let resp = get_report::handle(
+        &get,
+        request("GET", &format!("/v1/reports/{number}"), &[], None),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 200);
     let stage = body_json(&resp);
     let mut keys: Vec<_> = stage.as_object().unwrap().keys().cloned().collect();
     keys.sort();
-    assert_eq!(keys, ["due_date", "overdue", "registration_number", "status", "status_label", "submitted_at"]);
+    assert_eq!(
+        keys,
+        [
+            "due_date",
+            "overdue",
+            "registration_number",
+            "status",
+            "status_label",
+            "submitted_at"
+        ]
+    );
     assert_eq!(stage["status"], "received");
     assert_eq!(stage["status_label"], "Diterima");
     assert_eq!(stage["due_date"], "2024-12-02");
     assert_eq!(stage["overdue"], false);
 
     // Lenient number: lower case, no dash, O for 0 / L for 1 where they occur.
-    let sloppy = number.replace('-', "").to_lowercase().replace('0', "o").replace('1', "l");
-    let resp = get_report::handle(&get, request("GET", &format!("/v1/reports/{sloppy}"), &[], None)).await.unwrap();
+    let sloppy = number
+        .replace('-', "")
+        .to_lowercase()
+        .replace('0', "o")
+        .replace('1', "l");
+    let resp = get_report::handle(
+        &get,
+        request("GET", &format!("/v1/reports/{sloppy}"), &[], None),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 200);
 
     // Past the due date, still open: overdue, honestly.
     let late = get_state(&ctx, datetime!(2024-12-03 02:00 UTC));
-    let resp = get_report::handle(&late, request("GET", &format!("/v1/reports/{number}"), &[("accept-language", "en")], None)).await.unwrap();
+    let resp = get_report::handle(
+        &late,
+        request(
+            "GET",
+            &format!("/v1/reports/{number}"),
+            &[("accept-language", "en")],
+            None,
+        ),
+    )
+    .await
+    .unwrap();
     let stage = body_json(&resp);
-    assert_eq!((stage["overdue"].as_bool(), stage["status_label"].as_str()), (Some(true), Some("Received")));
+    assert_eq!(
+        (stage["overdue"].as_bool(), stage["status_label"].as_str()),
+        (Some(true), Some("Received"))
+    );
 
     // Full view with the token: content and timeline, never the identity.
-    let resp = get_report::handle(&get, request("GET", &format!("/v1/reports/{number}"), &[("x-tracking-token", &token)], None)).await.unwrap();
+    let resp = get_report::handle(
+        &get,
+        request(
+            "GET",
+            &format!("/v1/reports/{number}"),
+            &[("x-tracking-token", &token)],
+            None,
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 200);
     let full = body_json(&resp);
     assert_eq!(full["title"], "Bantuan sosial tidak tersalurkan");
@@ -88,12 +157,27 @@ async fn submit_then_track() {
     assert_eq!(full["timeline"][0]["type"], "submitted");
     assert_eq!(full["timeline"][0]["status"], "received");
     let text = full.to_string();
-    for secret in ["Dewi Lestari", "3273015502880007", "+6281311112222", "warga@example.id"] {
+    for secret in [
+        "Dewi Lestari",
+        "3273015502880007",
+        "+6281311112222",
+        "warga@example.id",
+    ] {
         assert!(!text.contains(secret), "identity leaked into the full view");
     }
 
     // A wrong token is refused.
-    let resp = get_report::handle(&get, request("GET", &format!("/v1/reports/{number}"), &[("x-tracking-token", "0000000000000000000000000000000A")], None)).await.unwrap();
+    let resp = get_report::handle(
+        &get,
+        request(
+            "GET",
+            &format!("/v1/reports/{number}"),
+            &[("x-tracking-token", "0000000000000000000000000000000A")],
+            None,
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 403);
     assert_eq!(body_json(&resp)["error"]["code"], "invalid_tracking_token");
 }
@@ -104,7 +188,18 @@ async fn lookup_errors_are_precise() {
     let get = get_state(&ctx, LAUNCH);
     let created = {
         let s = submit_state(&ctx);
-        body_json(&submit_report::handle(&s, json_post("/v1/reports", &valid_submission("Agus", "3171011208900001", "081234567890"), &[])).await.unwrap())
+        body_json(
+            &submit_report::handle(
+                &s,
+                json_post(
+                    "/v1/reports",
+                    &valid_submission("Agus", "3171011208900001", "081234567890"),
+                    &[],
+                ),
+            )
+            .await
+            .unwrap(),
+        )
     };
     let number = created["registration_number"].as_str().unwrap();
     // One mistyped character: the check character catches it.
@@ -112,12 +207,30 @@ async fn lookup_errors_are_precise() {
     typo[2] = if typo[2] == 'A' { 'B' } else { 'A' };
     let typo: String = typo.into_iter().collect();
     for (path, status, code) in [
-        ("/v1/reports/ABC".to_string(), 400, "invalid_registration_number"),
-        ("/v1/reports/UUUUU-UUUUU".to_string(), 400, "invalid_registration_number"),
-        (format!("/v1/reports/{typo}"), 400, "invalid_registration_number"),
-        ("/v1/reports/7M2QK-D9XZ5".to_string(), 404, "report_not_found"),
+        (
+            "/v1/reports/ABC".to_string(),
+            400,
+            "invalid_registration_number",
+        ),
+        (
+            "/v1/reports/UUUUU-UUUUU".to_string(),
+            400,
+            "invalid_registration_number",
+        ),
+        (
+            format!("/v1/reports/{typo}"),
+            400,
+            "invalid_registration_number",
+        ),
+        (
+            "/v1/reports/7M2QK-D9XZ5".to_string(),
+            404,
+            "report_not_found",
+        ),
     ] {
-        let resp = get_report::handle(&get, request("GET", &path, &[], None)).await.unwrap();
+        let resp = get_report::handle(&get, request("GET", &path, &[], None))
+            .await
+            .unwrap();
         assert_eq!(resp.status(), status, "{path}");
         let v = body_json(&resp);
         assert_eq!(v["error"]["code"], code, "{path}");
@@ -136,35 +249,336 @@ async fn bad_input_matrix_answers_4xx_names_the_field_and_writes_nothing() {
         v
     };
     // (request, status, error code, field named)
-    let cases: Vec<(lambda_http::Request, u16, &str, Option<(&str, &str)>)> = vec![
-        (request("POST", "/v1/reports", &[("content-type", "text/plain")], Some(good.to_string().as_bytes())), 415, "unsupported_media_type", None),
-        (request("POST", "/v1/reports", &[], Some(good.to_string().as_bytes())), 415, "unsupported_media_type", None),
-        (request("POST", "/v1/reports", &[("content-type", "application/json")], Some(b"{not json")), 400, "invalid_json", None),
-        (request("POST", "/v1/reports", &[("content-type", "application/json")], Some(b"[1,2]")), 400, "invalid_json", None),
-        (request("POST", "/v1/reports", &[("content-type", "application/json")], None), 400, "invalid_json", None),
-        (request("POST", "/v1/reports", &[("content-type", "application/json")], Some(&[0xff, 0xfe, 0x00])), 400, "invalid_json", None),
-        (request("POST", "/v1/reports", &[("content-type", "application/json")], Some(format!("{{\"title\":\"{}\"}}", "x".repeat(70_000)).as_bytes())), 413, "payload_too_large", None),
-        (json_post("/v1/reports", &good, &[("idempotency-key", "has space")]), 400, "invalid_idempotency_key", None),
-        (json_post("/v1/reports", &with(&|v| { v["surprise"] = json!(true); }), &[]), 422, "validation_failed", Some(("surprise", "unknown_field"))),
-        (json_post("/v1/reports", &with(&|v| { v["reporter"]["ktp"] = json!("x"); }), &[]), 422, "validation_failed", Some(("reporter.ktp", "unknown_field"))),
-        (json_post("/v1/reports", &with(&|v| { v.as_object_mut().unwrap().remove("title"); }), &[]), 422, "validation_failed", Some(("title", "required"))),
-        (json_post("/v1/reports", &with(&|v| { v["title"] = json!(42); }), &[]), 422, "validation_failed", Some(("title", "invalid_type"))),
-        (json_post("/v1/reports", &with(&|v| { v["title"] = json!("x".repeat(151)); }), &[]), 422, "validation_failed", Some(("title", "too_long"))),
-        (json_post("/v1/reports", &with(&|v| { v["description"] = json!("terlalu pendek"); }), &[]), 422, "validation_failed", Some(("description", "too_short"))),
-        (json_post("/v1/reports", &with(&|v| { v["kind"] = json!("protest"); }), &[]), 422, "validation_failed", Some(("kind", "invalid_value"))),
-        (json_post("/v1/reports", &with(&|v| { v["category"] = json!("cuaca"); }), &[]), 422, "validation_failed", Some(("category", "invalid_value"))),
-        (json_post("/v1/reports", &with(&|v| { v["privacy"] = json!("public"); }), &[]), 422, "validation_failed", Some(("privacy", "invalid_value"))),
-        (json_post("/v1/reports", &with(&|v| { v["reporter"]["nik"] = json!("3171019908900001"); }), &[]), 422, "validation_failed", Some(("reporter.nik", "invalid_nik"))),
-        (json_post("/v1/reports", &with(&|v| { v["reporter"]["nik"] = json!("0071011208900001"); }), &[]), 422, "validation_failed", Some(("reporter.nik", "invalid_nik"))),
-        (json_post("/v1/reports", &with(&|v| { v["reporter"]["phone"] = json!("12345"); }), &[]), 422, "validation_failed", Some(("reporter.phone", "invalid_phone"))),
-        (json_post("/v1/reports", &with(&|v| { v["reporter"]["email"] = json!("bukan-email"); }), &[]), 422, "validation_failed", Some(("reporter.email", "invalid_email"))),
-        (json_post("/v1/reports", &with(&|v| { v["incident_date"] = json!("2099-01-01"); }), &[]), 422, "validation_failed", Some(("incident_date", "future_date"))),
-        (json_post("/v1/reports", &with(&|v| { v["incident_date"] = json!("kemarin"); }), &[]), 422, "validation_failed", Some(("incident_date", "invalid_format"))),
-        (json_post("/v1/reports", &with(&|v| { v["location"]["province_code"] = json!("99"); }), &[]), 422, "validation_failed", Some(("location.province_code", "invalid_value"))),
-        (json_post("/v1/reports", &with(&|v| { v["consent"] = json!(false); }), &[]), 422, "validation_failed", Some(("consent", "consent_required"))),
-        (json_post("/v1/reports", &with(&|v| { v["privacy"] = json!("anonymous"); }), &[]), 422, "validation_failed", Some(("reporter", "not_allowed"))),
-        (json_post("/v1/reports", &with(&|v| { v.as_object_mut().unwrap().remove("reporter"); }), &[]), 422, "validation_failed", Some(("reporter", "required"))),
-        (json_post("/v1/reports", &with(&|v| { v["attachments"] = json!(["../../etc/passwd"]); }), &[]), 422, "validation_failed", Some(("attachments[0]", "invalid_format"))),
+    type Case<'a> = (
+        lambda_http::Request,
+        u16,
+        &'a str,
+        Option<(&'a str, &'a str)>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            request(
+                "POST",
+                "/v1/reports",
+                &[("content-type", "text/plain")],
+                Some(good.to_string().as_bytes()),
+            ),
+            415,
+            "unsupported_media_type",
+            None,
+        ),
+        (
+            request(
+                "POST",
+                "/v1/reports",
+                &[],
+                Some(good.to_string().as_bytes()),
+            ),
+            415,
+            "unsupported_media_type",
+            None,
+        ),
+        (
+            request(
+                "POST",
+                "/v1/reports",
+                &[("content-type", "application/json")],
+                Some(b"{not json"),
+            ),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            request(
+                "POST",
+                "/v1/reports",
+                &[("content-type", "application/json")],
+                Some(b"[1,2]"),
+            ),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            request(
+                "POST",
+                "/v1/reports",
+                &[("content-type", "application/json")],
+                None,
+            ),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            request(
+                "POST",
+                "/v1/reports",
+                &[("content-type", "application/json")],
+                Some(&[0xff, 0xfe, 0x00]),
+            ),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            request(
+                "POST",
+                "/v1/reports",
+                &[("content-type", "application/json")],
+                Some(format!("{{\"title\":\"{}\"}}", "x".repeat(70_000)).as_bytes()),
+            ),
+            413,
+            "payload_too_large",
+            None,
+        ),
+        (
+            json_post("/v1/reports", &good, &[("idempotency-key", "has space")]),
+            400,
+            "invalid_idempotency_key",
+            None,
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["surprise"] = json!(true);
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("surprise", "unknown_field")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["reporter"]["ktp"] = json!("x");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("reporter.ktp", "unknown_field")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v.as_object_mut().unwrap().remove("title");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("title", "required")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["title"] = json!(42);
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("title", "invalid_type")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["title"] = json!("x".repeat(151));
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("title", "too_long")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["description"] = json!("terlalu pendek");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("description", "too_short")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["kind"] = json!("protest");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("kind", "invalid_value")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["category"] = json!("cuaca");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("category", "invalid_value")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["privacy"] = json!("public");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("privacy", "invalid_value")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["reporter"]["nik"] = json!("3171019908900001");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("reporter.nik", "invalid_nik")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["reporter"]["nik"] = json!("0071011208900001");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("reporter.nik", "invalid_nik")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["reporter"]["phone"] = json!("12345");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("reporter.phone", "invalid_phone")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["reporter"]["email"] = json!("bukan-email");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("reporter.email", "invalid_email")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["incident_date"] = json!("2099-01-01");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("incident_date", "future_date")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["incident_date"] = json!("kemarin");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("incident_date", "invalid_format")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["location"]["province_code"] = json!("99");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("location.province_code", "invalid_value")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["consent"] = json!(false);
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("consent", "consent_required")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["privacy"] = json!("anonymous");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("reporter", "not_allowed")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v.as_object_mut().unwrap().remove("reporter");
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("reporter", "required")),
+        ),
+        (
+            json_post(
+                "/v1/reports",
+                &with(&|v| {
+                    v["attachments"] = json!(["../../etc/passwd"]);
+                }),
+                &[],
+            ),
+            422,
+            "validation_failed",
+            Some(("attachments[0]", "invalid_format")),
+        ),
     ];
     let n = cases.len();
     for (i, (req, status, code, field)) in cases.into_iter().enumerate() {
@@ -172,13 +586,23 @@ async fn bad_input_matrix_answers_4xx_names_the_field_and_writes_nothing() {
         let v = body_json(&resp);
         assert_eq!(resp.status().as_u16(), status, "case {i}: {v}");
         assert_eq!(v["error"]["code"], code, "case {i}");
-        assert!(!v["error"]["message"].as_str().unwrap().is_empty(), "case {i}: Indonesian message");
+        assert!(
+            !v["error"]["message"].as_str().unwrap().is_empty(),
+            "case {i}: Indonesian message"
+        );
         if let Some((f, c)) = field {
-            assert!(fields(&v).contains(&(f.to_string(), c.to_string())), "case {i}: {f}/{c} not in {v}");
+            assert!(
+                fields(&v).contains(&(f.to_string(), c.to_string())),
+                "case {i}: {f}/{c} not in {v}"
+            );
         }
     }
     assert!(n >= 25);
-    assert_eq!(ctx.items().await.len(), 0, "no item may be written for a refused request");
+    assert_eq!(
+        ctx.items().await.len(),
+        0,
+        "no item may be written for a refused request"
+    );
 }
 
 #[tokio::test]
@@ -190,7 +614,16 @@ async fn twenty_concurrent_retries_with_one_key_make_one_report() {
     for _ in 0..20 {
         let (submit, body) = (submit.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
-            let resp = submit_report::handle(&submit, json_post("/v1/reports", &body, &[("idempotency-key", "surge-2024-11-11-0001")])).await.unwrap();
+            let resp = submit_report::handle(
+                &submit,
+                json_post(
+                    "/v1/reports",
+                    &body,
+                    &[("idempotency-key", "surge-2024-11-11-0001")],
+                ),
+            )
+            .await
+            .unwrap();
             (resp.status().as_u16(), body_bytes(&resp))
         }));
     }
@@ -198,19 +631,41 @@ async fn twenty_concurrent_retries_with_one_key_make_one_report() {
     for t in tasks {
         answers.push(t.await.unwrap());
     }
-    assert!(answers.iter().all(|(s, _)| *s == 201), "statuses: {:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
-    assert!(answers.windows(2).all(|w| w[0].1 == w[1].1), "all 20 answers are byte-identical");
+    assert!(
+        answers.iter().all(|(s, _)| *s == 201),
+        "statuses: {:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    assert!(
+        answers.windows(2).all(|w| w[0].1 == w[1].1),
+        "all 20 answers are byte-identical"
+    );
     assert_eq!(ctx.count_entities("report").await, 1);
     assert_eq!(ctx.count_entities("event").await, 1);
     assert_eq!(ctx.count_entities("idempotency").await, 1);
     let dump = format!("{:?}", ctx.items().await);
-    let token = serde_json::from_slice::<Value>(&answers[0].1).unwrap()["tracking_token"].as_str().unwrap().to_string();
-    assert!(!dump.contains(&token), "the replayable answer is stored sealed, not in clear");
+    let token = serde_json::from_slice::<Value>(&answers[0].1).unwrap()["tracking_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !dump.contains(&token),
+        "the replayable answer is stored sealed, not in clear"
+    );
 
     // Same key, different body: refused, nothing new written.
     let mut other = body.clone();
     other["title"] = json!("Judul lain untuk laporan lain");
-    let resp = submit_report::handle(&submit, json_post("/v1/reports", &other, &[("idempotency-key", "surge-2024-11-11-0001")])).await.unwrap();
+    let resp = submit_report::handle(
+        &submit,
+        json_post(
+            "/v1/reports",
+            &other,
+            &[("idempotency-key", "surge-2024-11-11-0001")],
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 422);
     assert_eq!(body_json(&resp)["error"]["code"], "idempotency_key_reused");
     assert_eq!(ctx.count_entities("report").await, 1);
@@ -220,7 +675,11 @@ async fn twenty_concurrent_retries_with_one_key_make_one_report() {
     for _ in 0..20 {
         let (submit, body) = (submit.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
-            submit_report::handle(&submit, json_post("/v1/reports", &body, &[])).await.unwrap().status().as_u16()
+            submit_report::handle(&submit, json_post("/v1/reports", &body, &[]))
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }));
     }
     for t in tasks {
@@ -234,15 +693,38 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
     let ctx = Ctx::new().await;
     // A port nobody listens on.
     let config = sdk_config_for("http://127.0.0.1:9").await;
-    let submit = submit_report::State::new(aws_sdk_dynamodb::Client::new(&config), ctx.table(), SystemClock).unwrap();
+    let submit = submit_report::State::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        ctx.table(),
+        SystemClock,
+    )
+    .unwrap();
     let started = std::time::Instant::now();
-    let resp = submit_report::handle(&submit, json_post("/v1/reports", &valid_submission("Tono", "3171011208900001", "081234567890"), &[])).await.unwrap();
+    let resp = submit_report::handle(
+        &submit,
+        json_post(
+            "/v1/reports",
+            &valid_submission("Tono", "3171011208900001", "081234567890"),
+            &[],
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 503);
     assert_eq!(body_json(&resp)["error"]["code"], "service_unavailable");
     assert_eq!(resp.headers()["retry-after"], "1");
-    assert!(started.elapsed() < std::time::Duration::from_secs(9), "answered within the Lambda timeout");
-    let get = get_report::State::new(aws_sdk_dynamodb::Client::new(&config), ctx.table(), SystemClock);
-    let resp = get_report::handle(&get, request("GET", "/v1/reports/7M2QK-D9XZ5", &[], None)).await.unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(9),
+        "answered within the Lambda timeout"
+    );
+    let get = get_report::State::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        ctx.table(),
+        SystemClock,
+    );
+    let resp = get_report::handle(&get, request("GET", "/v1/reports/7M2QK-D9XZ5", &[], None))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 503);
 }
 
@@ -255,24 +737,39 @@ async fn sample_events_drive_the_handlers() {
         lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     let submit = submit_state(&ctx);
-    let resp = submit_report::handle(&submit, load("submit-report.json")).await.unwrap();
+    let resp = submit_report::handle(&submit, load("submit-report.json"))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 201, "{}", body_json(&resp));
     assert_eq!(ctx.count_entities("report").await, 1);
 
     let get = get_state(&ctx, LAUNCH);
-    let resp = get_report::handle(&get, load("get-report.json")).await.unwrap();
+    let resp = get_report::handle(&get, load("get-report.json"))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["content-language"], "en");
-    assert_eq!(body_json(&resp)["error"]["message"], "No report has this registration number.");
+    assert_eq!(
+        body_json(&resp)["error"]["message"],
+        "No report has this registration number."
+    );
 
-    let resp = list_categories::handle(load("list-categories.json")).await.unwrap();
+    let resp = list_categories::handle(load("list-categories.json"))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let cats = body_json(&resp);
     let cats = cats["categories"].as_array().unwrap();
     assert!(cats.len() >= 10);
     let tppo = cats.iter().find(|c| c["code"] == "tppo").unwrap();
     assert_eq!(tppo["name_en"], "Human trafficking");
-    assert!(tppo["default_agencies"].as_array().unwrap().iter().any(|a| a["code"] == "polri"));
+    assert!(
+        tppo["default_agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["code"] == "polri")
+    );
 }
 
 #[tokio::test]
@@ -294,12 +791,27 @@ async fn the_local_router_serves_the_template_routes() {
     assert_eq!(status, 201, "{text}");
     let created: Value = serde_json::from_str(&text).unwrap();
     let number = created["registration_number"].as_str().unwrap();
-    let (status, text) = http(addr, &format!("GET /v1/reports/{number} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).await;
+    let (status, text) = http(
+        addr,
+        &format!("GET /v1/reports/{number} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["status"], "received");
-    let (status, _) = http(addr, "GET /v1/categories HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["status"],
+        "received"
+    );
+    let (status, _) = http(
+        addr,
+        "GET /v1/categories HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, text) = http(addr, "GET /v1/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    let (status, text) = http(
+        addr,
+        "GET /v1/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert_eq!(status, 404);
     assert!(text.contains("not_found"));
     server.abort();
@@ -313,8 +825,15 @@ async fn http(addr: std::net::SocketAddr, raw: &str) -> (u16, String) {
     let mut out = Vec::new();
     s.read_to_end(&mut out).await.unwrap();
     let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     // Chunked bodies are not used by the router (full bodies), keep it simple.
     (status, body)
 }
@@ -324,26 +843,79 @@ async fn no_log_line_carries_personal_data() {
     let ctx = Ctx::new().await;
     let submit = submit_state(&ctx);
     let get = get_state(&ctx, LAUNCH);
-    let (name, nik, phone, email) = ("Kartini Rahayu", "3374016104870003", "0857-7777-8888", "warga@example.id");
+    let (name, nik, phone, email) = (
+        "Kartini Rahayu",
+        "3374016104870003",
+        "0857-7777-8888",
+        "warga@example.id",
+    );
     let body = valid_submission(name, nik, phone);
     let description = body["description"].as_str().unwrap().to_string();
-    let resp = submit_report::handle(&submit, json_post("/v1/reports", &body, &[("idempotency-key", "pii-check")])).await.unwrap();
+    let resp = submit_report::handle(
+        &submit,
+        json_post("/v1/reports", &body, &[("idempotency-key", "pii-check")]),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 201);
     let created = body_json(&resp);
     let token = created["tracking_token"].as_str().unwrap();
     let number = created["registration_number"].as_str().unwrap();
     // Replays, refusals and lookups log too.
-    submit_report::handle(&submit, json_post("/v1/reports", &body, &[("idempotency-key", "pii-check")])).await.unwrap();
+    submit_report::handle(
+        &submit,
+        json_post("/v1/reports", &body, &[("idempotency-key", "pii-check")]),
+    )
+    .await
+    .unwrap();
     let mut bad = body.clone();
     bad["reporter"]["nik"] = json!("3374019904870003");
-    submit_report::handle(&submit, json_post("/v1/reports", &bad, &[])).await.unwrap();
-    get_report::handle(&get, request("GET", &format!("/v1/reports/{number}"), &[("x-tracking-token", token)], None)).await.unwrap();
-    get_report::handle(&get, request("GET", &format!("/v1/reports/{number}"), &[("x-tracking-token", "WRONG")], None)).await.unwrap();
+    submit_report::handle(&submit, json_post("/v1/reports", &bad, &[]))
+        .await
+        .unwrap();
+    get_report::handle(
+        &get,
+        request(
+            "GET",
+            &format!("/v1/reports/{number}"),
+            &[("x-tracking-token", token)],
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    get_report::handle(
+        &get,
+        request(
+            "GET",
+            &format!("/v1/reports/{number}"),
+            &[("x-tracking-token", "WRONG")],
+            None,
+        ),
+    )
+    .await
+    .unwrap();
 
     let logs = captured_logs();
-    assert!(logs.contains("report submitted"), "the capture works: {}", logs.len());
+    assert!(
+        logs.contains("report submitted"),
+        "the capture works: {}",
+        logs.len()
+    );
     assert!(logs.contains("validation_failed"));
-    for secret in [name, nik, "3374019904870003", "+6285777778888", "0857-7777-8888", email, &description, token] {
-        assert!(!logs.contains(secret), "personal data or a secret in the logs");
+    for secret in [
+        name,
+        nik,
+        "3374019904870003",
+        "+6285777778888",
+        "0857-7777-8888",
+        email,
+        &description,
+        token,
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "personal data or a secret in the logs"
+        );
     }
 }

@@ -26,7 +26,10 @@ fn keys(pairs: &[(String, String)]) -> Result<Vec<KeySchemaElement>, BoxError> {
 
 /// Creates one table named `name` from its template spec; an existing table is kept.
 pub async fn create_table(client: &Client, spec: &TableSpec, name: &str) -> Result<(), BoxError> {
-    let mut req = client.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest);
     for (attr, ty) in &spec.attributes {
         req = req.attribute_definitions(
             AttributeDefinition::builder()
@@ -36,20 +39,27 @@ pub async fn create_table(client: &Client, spec: &TableSpec, name: &str) -> Resu
         );
     }
     req = req.set_key_schema(Some(keys(&spec.key_schema)?));
-    for (index, schema, projection) in &spec.global_indexes {
+    for index in &spec.global_indexes {
         req = req.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
-                .index_name(index)
-                .set_key_schema(Some(keys(schema)?))
+                .index_name(&index.name)
+                .set_key_schema(Some(keys(&index.key_schema)?))
                 .projection(
-                    Projection::builder().projection_type(ProjectionType::from(projection.as_str())).build(),
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(index.projection.as_str()))
+                        .build(),
                 )
                 .build()?,
         );
     }
     match req.send().await {
         Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|se| se.is_resource_in_use_exception()) => return Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_resource_in_use_exception()) =>
+        {
+            return Ok(());
+        }
         Err(e) => return Err(Box::new(e)),
     }
     if let Some(attr) = &spec.ttl_attribute {
@@ -57,7 +67,10 @@ pub async fn create_table(client: &Client, spec: &TableSpec, name: &str) -> Resu
             .update_time_to_live()
             .table_name(name)
             .time_to_live_specification(
-                TimeToLiveSpecification::builder().attribute_name(attr).enabled(true).build()?,
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attr)
+                    .enabled(true)
+                    .build()?,
             )
             .send()
             .await?;

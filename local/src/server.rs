@@ -42,12 +42,24 @@ fn json_error(status: StatusCode, code: &str, message: &str) -> AxumResponse<Axu
         .unwrap_or_default()
 }
 
-async fn invoke(handler: Handler, params: BTreeMap<String, String>, req: AxumRequest<AxumBody>) -> AxumResponse<AxumBody> {
+async fn invoke(
+    handler: Handler,
+    params: BTreeMap<String, String>,
+    req: AxumRequest<AxumBody>,
+) -> AxumResponse<AxumBody> {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_PAYLOAD).await else {
-        return json_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large.");
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Request body too large.",
+        );
     };
-    let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        Body::Binary(bytes.to_vec())
+    };
     let request_id = ulid::Ulid::new().to_string();
     let req = Request::from_parts(parts, body)
         .with_path_parameters(params.into_iter().collect::<HashMap<_, _>>());
@@ -68,17 +80,31 @@ pub fn router(routes: &[Route], handlers: &HashMap<String, Handler>) -> Router {
             tracing::warn!(binary = %route.binary, path = %route.path, "no local handler for route");
             continue;
         };
-        let Ok(method) = Method::from_bytes(route.method.as_bytes()) else { continue };
-        let Ok(filter) = MethodFilter::try_from(method) else { continue };
+        let Ok(method) = Method::from_bytes(route.method.as_bytes()) else {
+            continue;
+        };
+        let Ok(filter) = MethodFilter::try_from(method) else {
+            continue;
+        };
         router = router.route(
             &route.path,
-            on(filter, move |params: RawPathParams, req: AxumRequest<AxumBody>| {
-                let params = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-                invoke(handler.clone(), params, req)
-            }),
+            on(
+                filter,
+                move |params: RawPathParams, req: AxumRequest<AxumBody>| {
+                    let params = params
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    invoke(handler.clone(), params, req)
+                },
+            ),
         );
     }
     router.fallback(|| async {
-        json_error(StatusCode::NOT_FOUND, "not_found", "Alamat tidak ditemukan. / Not found.")
+        json_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Alamat tidak ditemukan. / Not found.",
+        )
     })
 }

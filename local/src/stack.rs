@@ -11,7 +11,10 @@ use crate::template::Route;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn internal_error() -> Response<Body> {
-    lapor_shared::lambda::error_response(&lapor_shared::error::ApiError::Internal, Default::default())
+    lapor_shared::lambda::error_response(
+        &lapor_shared::error::ApiError::Internal,
+        Default::default(),
+    )
 }
 
 fn wrap<S, F, Fut>(state: Arc<S>, f: F) -> Handler
@@ -28,7 +31,11 @@ where
 
 /// The environment variable `name` of a route's function, resolved like `!Ref`.
 fn env(route: &Route, name: &str, physical: &BTreeMap<String, String>) -> Option<String> {
-    route.env_refs.get(name).and_then(|id| physical.get(id)).cloned()
+    route
+        .env_refs
+        .get(name)
+        .and_then(|id| physical.get(id))
+        .cloned()
 }
 
 /// One handler per binary named in the template, each with the state its `main` builds.
@@ -43,15 +50,28 @@ pub fn handlers(
         if out.contains_key(&route.binary) {
             continue;
         }
-        let table = || env(route, "TABLE_NAME", physical).ok_or("TABLE_NAME does not resolve to a table");
+        let table =
+            || env(route, "TABLE_NAME", physical).ok_or("TABLE_NAME does not resolve to a table");
         let handler = match route.binary.as_str() {
             "submit-report" => {
-                let state = submit_report::State::new(dynamodb.clone(), table()?.to_string(), lapor_shared::ports::SystemClock)?;
-                wrap(Arc::new(state), |s, r| async move { submit_report::handle(&s, r).await })
+                let state = submit_report::State::new(
+                    dynamodb.clone(),
+                    table()?.to_string(),
+                    lapor_shared::ports::SystemClock,
+                )?;
+                wrap(Arc::new(state), |s, r| async move {
+                    submit_report::handle(&s, r).await
+                })
             }
             "get-report" => {
-                let state = get_report::State::new(dynamodb.clone(), table()?.to_string(), lapor_shared::ports::SystemClock);
-                wrap(Arc::new(state), |s, r| async move { get_report::handle(&s, r).await })
+                let state = get_report::State::new(
+                    dynamodb.clone(),
+                    table()?.to_string(),
+                    lapor_shared::ports::SystemClock,
+                );
+                wrap(Arc::new(state), |s, r| async move {
+                    get_report::handle(&s, r).await
+                })
             }
             "list-categories" => wrap(Arc::new(()), |_, r| list_categories::handle(r)),
             other => {

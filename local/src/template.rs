@@ -21,9 +21,18 @@ pub struct TableSpec {
     pub logical_id: String,
     pub attributes: Vec<(String, String)>,
     pub key_schema: Vec<(String, String)>,
-    /// (index name, key schema, projection type)
-    pub global_indexes: Vec<(String, Vec<(String, String)>, String)>,
+    pub global_indexes: Vec<IndexSpec>,
     pub ttl_attribute: Option<String>,
+}
+
+/// A global secondary index of a table.
+#[derive(Debug, Clone)]
+pub struct IndexSpec {
+    pub name: String,
+    /// (attribute, HASH | RANGE)
+    pub key_schema: Vec<(String, String)>,
+    /// ALL, KEYS_ONLY or INCLUDE
+    pub projection: String,
 }
 
 /// One HttpApi event of a function.
@@ -102,7 +111,9 @@ impl Template {
                 let p = &r["Properties"];
                 let ttl = p.get("TimeToLiveSpecification").and_then(|t| {
                     let enabled = t.get("Enabled").and_then(Value::as_bool).unwrap_or(false);
-                    enabled.then(|| t.get("AttributeName").and_then(s).map(str::to_string)).flatten()
+                    enabled
+                        .then(|| t.get("AttributeName").and_then(s).map(str::to_string))
+                        .flatten()
                 });
                 let global_indexes = p
                     .get("GlobalSecondaryIndexes")
@@ -110,15 +121,20 @@ impl Template {
                     .map(|seq| {
                         seq.iter()
                             .filter_map(|g| {
-                                Some((
-                                    s(g.get("IndexName")?)?.to_string(),
-                                    pairs(g.get("KeySchema")?, "AttributeName", "KeyType"),
-                                    g.get("Projection")
+                                Some(IndexSpec {
+                                    name: s(g.get("IndexName")?)?.to_string(),
+                                    key_schema: pairs(
+                                        g.get("KeySchema")?,
+                                        "AttributeName",
+                                        "KeyType",
+                                    ),
+                                    projection: g
+                                        .get("Projection")
                                         .and_then(|p| p.get("ProjectionType"))
                                         .and_then(s)
                                         .unwrap_or("ALL")
                                         .to_string(),
-                                ))
+                                })
                             })
                             .collect()
                     })
@@ -161,13 +177,17 @@ impl Template {
                     }
                 }
             }
-            let Some(events) = f["Properties"]["Events"].as_mapping() else { continue };
+            let Some(events) = f["Properties"]["Events"].as_mapping() else {
+                continue;
+            };
             for (_, ev) in events {
                 if ev.get("Type").and_then(s) != Some("HttpApi") {
                     continue;
                 }
                 let p = &ev["Properties"];
-                if let (Some(method), Some(path)) = (p.get("Method").and_then(s), p.get("Path").and_then(s)) {
+                if let (Some(method), Some(path)) =
+                    (p.get("Method").and_then(s), p.get("Path").and_then(s))
+                {
                     routes.push(Route {
                         method: method.to_ascii_uppercase(),
                         path: path.to_string(),
@@ -191,14 +211,27 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
         let t = Template::load(&path).unwrap();
         let tables = t.tables();
-        let reports = tables.iter().find(|t| t.logical_id == "ReportsTable").unwrap();
+        let reports = tables
+            .iter()
+            .find(|t| t.logical_id == "ReportsTable")
+            .unwrap();
         assert_eq!(reports.ttl_attribute.as_deref(), Some("expires_at"));
         assert!(reports.key_schema.contains(&("PK".into(), "HASH".into())));
-        assert_eq!(reports.global_indexes[0].0, "GSI1");
+        assert_eq!(reports.global_indexes[0].name, "GSI1");
         let routes = t.routes();
         let submit = routes.iter().find(|r| r.binary == "submit-report").unwrap();
-        assert_eq!((submit.method.as_str(), submit.path.as_str()), ("POST", "/v1/reports"));
-        assert_eq!(submit.env_refs.get("TABLE_NAME").map(String::as_str), Some("ReportsTable"));
-        assert!(routes.iter().any(|r| r.path == "/v1/reports/{registration_number}"));
+        assert_eq!(
+            (submit.method.as_str(), submit.path.as_str()),
+            ("POST", "/v1/reports")
+        );
+        assert_eq!(
+            submit.env_refs.get("TABLE_NAME").map(String::as_str),
+            Some("ReportsTable")
+        );
+        assert!(
+            routes
+                .iter()
+                .any(|r| r.path == "/v1/reports/{registration_number}")
+        );
     }
 }

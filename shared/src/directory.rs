@@ -67,12 +67,24 @@ mod tests {
         assert!(agencies().len() >= 10);
         for c in categories() {
             for a in &c.default_agencies {
-                assert!(agency(a).is_some(), "category {} names unknown agency {a}", c.code);
+                assert!(
+                    agency(a).is_some(),
+                    "category {} names unknown agency {a}",
+                    c.code
+                );
             }
         }
         for required in [
-            "pertanahan", "pendidikan", "kesehatan", "bansos", "tppo", "pekerja_migran",
-            "adminduk", "infrastruktur", "korupsi", "lainnya",
+            "pertanahan",
+            "pendidikan",
+            "kesehatan",
+            "bansos",
+            "tppo",
+            "pekerja_migran",
+            "adminduk",
+            "infrastruktur",
+            "korupsi",
+            "lainnya",
         ] {
             assert!(category(required).is_some(), "{required}");
         }

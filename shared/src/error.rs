@@ -97,9 +97,7 @@ impl FieldIssue {
             (FieldIssue::InvalidEmail, Lang::En) => "Not a valid e-mail address.".into(),
             (FieldIssue::FutureDate, Lang::Id) => "Tanggal tidak boleh di masa depan.".into(),
             (FieldIssue::FutureDate, Lang::En) => "The date cannot be in the future.".into(),
-            (FieldIssue::NotAllowed, Lang::Id) => {
-                "Tidak boleh diisi untuk laporan anonim.".into()
-            }
+            (FieldIssue::NotAllowed, Lang::Id) => "Tidak boleh diisi untuk laporan anonim.".into(),
             (FieldIssue::NotAllowed, Lang::En) => "Not allowed for an anonymous report.".into(),
             (FieldIssue::ConsentRequired, Lang::Id) => {
                 "Persetujuan pemrosesan data pribadi wajib diberikan.".into()
@@ -122,7 +120,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, issue: FieldIssue) -> Self {
-        Self { field: field.into(), issue }
+        Self {
+            field: field.into(),
+            issue,
+        }
     }
 }
 
@@ -307,7 +308,13 @@ impl ApiError {
                 .collect(),
             _ => Vec::new(),
         };
-        let body = Body { error: Inner { code: self.code(), message: self.message(lang), fields } };
+        let body = Body {
+            error: Inner {
+                code: self.code(),
+                message: self.message(lang),
+                fields,
+            },
+        };
         serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{}}".to_vec())
     }
 }
@@ -322,14 +329,20 @@ mod tests {
             ApiError::InvalidJson,
             ApiError::UnsupportedMediaType,
             ApiError::PayloadTooLarge { limit: 10 },
-            ApiError::Validation(vec![FieldError::new("reporter.nik", FieldIssue::InvalidNik(NikError::Format))]),
+            ApiError::Validation(vec![FieldError::new(
+                "reporter.nik",
+                FieldIssue::InvalidNik(NikError::Format),
+            )]),
             ApiError::InvalidRegistrationNumber(RegistrationNumberError::CheckFailed),
             ApiError::InvalidIdempotencyKey,
             ApiError::IdempotencyKeyReused,
             ApiError::RequestInProgress,
             ApiError::InvalidTrackingToken,
             ApiError::ReportNotFound,
-            ApiError::InvalidTransition { from: Status::Received, to: Status::Completed },
+            ApiError::InvalidTransition {
+                from: Status::Received,
+                to: Status::Completed,
+            },
             ApiError::ServiceUnavailable,
             ApiError::Internal,
         ];

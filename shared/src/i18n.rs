@@ -17,7 +17,11 @@ impl Lang {
             let mut it = part.trim().split(';');
             let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let lang = if tag == "en" || tag.starts_with("en-") {
                 Lang::En
@@ -57,7 +61,10 @@ mod tests {
         assert_eq!(Lang::from_accept_language(None), Lang::Id);
         assert_eq!(Lang::from_accept_language(Some("en")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("id-ID,id;q=0.9,en;q=0.8")), Lang::Id);
+        assert_eq!(
+            Lang::from_accept_language(Some("id-ID,id;q=0.9,en;q=0.8")),
+            Lang::Id
+        );
         assert_eq!(Lang::from_accept_language(Some("fr")), Lang::Id);
         assert_eq!(Lang::from_accept_language(Some("fr, en;q=0.5")), Lang::En);
     }

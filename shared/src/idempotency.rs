@@ -133,6 +133,9 @@ mod tests {
         let b: serde_json::Value = serde_json::from_str(r#"{ "b":[1,2], "a":1 }"#).unwrap();
         assert_eq!(k.fingerprint(&a), k.fingerprint(&b));
         assert_ne!(k.fingerprint(&a), k.fingerprint(&json!({"a":2,"b":[1,2]})));
-        assert_ne!(k.record_id("submit"), IdempotencyKey::parse("k2").unwrap().record_id("submit"));
+        assert_ne!(
+            k.record_id("submit"),
+            IdempotencyKey::parse("k2").unwrap().record_id("submit")
+        );
     }
 }

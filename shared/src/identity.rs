@@ -28,12 +28,15 @@ impl std::fmt::Debug for Nik {
 
 impl Nik {
     pub fn parse(input: &str) -> Result<Self, NikError> {
-        let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
+        let digits: String = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-'))
+            .collect();
         if digits.len() != 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(NikError::Format);
         }
         let b = digits.as_bytes();
-        let two = |i: usize| u8::from(b[i] - b'0') * 10 + (b[i + 1] - b'0');
+        let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
         if geo::province(&digits[..2]).is_none() {
             return Err(NikError::Province);
         }
@@ -121,7 +124,9 @@ impl Phone {
 
 /// A plausible e-mail address (syntax only; deliverability is not our business here).
 pub fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && local.len() <= 64
         && s.len() <= 254
@@ -173,10 +178,24 @@ mod tests {
             "+62 (0)812 3456 7890",
             "81234567890",
         ] {
-            assert_eq!(Phone::parse(s).map(|p| p.0), Ok("+6281234567890".to_string()), "{s}");
+            assert_eq!(
+                Phone::parse(s).map(|p| p.0),
+                Ok("+6281234567890".to_string()),
+                "{s}"
+            );
         }
-        assert_eq!(Phone::parse("(021) 3456-789").map(|p| p.0), Ok("+62213456789".into()));
-        for s in ["", "0812", "+1 415 555 0100", "0812345678901234", "0812-3456-78x0", "000000000"] {
+        assert_eq!(
+            Phone::parse("(021) 3456-789").map(|p| p.0),
+            Ok("+62213456789".into())
+        );
+        for s in [
+            "",
+            "0812",
+            "+1 415 555 0100",
+            "0812345678901234",
+            "0812-3456-78x0",
+            "000000000",
+        ] {
             assert_eq!(Phone::parse(s), Err(PhoneError), "{s}");
         }
     }

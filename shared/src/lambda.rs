@@ -21,7 +21,12 @@ pub fn lang(req: &Request) -> Lang {
 /// [`MAX_BODY_BYTES`], and a JSON object.
 pub fn json_body(req: &Request) -> Result<Value, ApiError> {
     let ct = header(req, "content-type").unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if mime != "application/json" && !mime.ends_with("+json") {
         return Err(ApiError::UnsupportedMediaType);
     }
@@ -32,7 +37,9 @@ pub fn json_body(req: &Request) -> Result<Value, ApiError> {
         _ => b"",
     };
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
     }
     parse_json_object(bytes)
 }
@@ -41,11 +48,20 @@ fn base(status: u16, body: Vec<u8>, lang: Lang) -> Response<Body> {
     let mut resp = Response::new(Body::Binary(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-    h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
     // Answers may carry a tracking token or a report's content: never cache them.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     resp
 }
 
@@ -62,8 +78,12 @@ pub fn error_response(err: &ApiError, lang: Lang) -> Response<Body> {
         tracing::info!(status, code = err.code(), "request refused");
     }
     let mut resp = base(status, err.body(lang), lang);
-    if matches!(err, ApiError::RequestInProgress | ApiError::ServiceUnavailable) {
-        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    if matches!(
+        err,
+        ApiError::RequestInProgress | ApiError::ServiceUnavailable
+    ) {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     resp
 }

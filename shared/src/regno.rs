@@ -54,7 +54,10 @@ pub(crate) fn decode_char(c: char) -> Option<u8> {
         'I' | 'L' => '1',
         other => other,
     };
-    ALPHABET.iter().position(|&a| a as char == c).map(|p| p as u8)
+    ALPHABET
+        .iter()
+        .position(|&a| a as char == c)
+        .map(|p| p as u8)
 }
 
 /// Why a typed registration number was refused. The variants matter to citizens: a failed
@@ -103,7 +106,10 @@ impl RegistrationNumber {
     pub fn parse(input: &str) -> Result<Self, RegistrationNumberError> {
         let mut digits = [0u8; LEN];
         let mut n = 0usize;
-        for c in input.chars().filter(|c| !matches!(c, '-' | ' ' | '\u{2010}'..='\u{2015}')) {
+        for c in input
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' ' | '\u{2010}'..='\u{2015}'))
+        {
             let d = decode_char(c).ok_or(RegistrationNumberError::InvalidCharacter)?;
             if n < LEN {
                 digits[n] = d;
@@ -111,7 +117,10 @@ impl RegistrationNumber {
             n += 1;
         }
         if n != LEN {
-            return Err(RegistrationNumberError::WrongLength { expected: LEN, actual: n });
+            return Err(RegistrationNumberError::WrongLength {
+                expected: LEN,
+                actual: n,
+            });
         }
         if syndrome(&digits) != 0 {
             return Err(RegistrationNumberError::CheckFailed);
@@ -155,7 +164,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn encode(digits: &[u8]) -> String {
-        digits.iter().map(|&d| ALPHABET[d as usize] as char).collect()
+        digits
+            .iter()
+            .map(|&d| ALPHABET[d as usize] as char)
+            .collect()
     }
 
     /// A valid codeword whose digit at `pos` is `value` (other payload digits from `seed`).
@@ -272,7 +284,10 @@ mod tests {
         }
         assert_eq!(
             RegistrationNumber::parse("ABCD"),
-            Err(RegistrationNumberError::WrongLength { expected: 10, actual: 4 })
+            Err(RegistrationNumberError::WrongLength {
+                expected: 10,
+                actual: 4
+            })
         );
         assert_eq!(
             RegistrationNumber::parse("UUUUU-UUUUU"),

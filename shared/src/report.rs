@@ -51,9 +51,17 @@ impl Status {
         match self {
             Status::Received => lang.pick("Diterima", "Received"),
             Status::InAnalysis => lang.pick("Dalam analisis", "Under analysis"),
-            Status::NeedsInfo => lang.pick("Menunggu kelengkapan data", "Waiting for more information"),
-            Status::Forwarded => lang.pick("Diteruskan ke instansi terkait", "Forwarded to the agencies concerned"),
-            Status::Responded => lang.pick("Mendapat respons awal dari instansi", "First response received from an agency"),
+            Status::NeedsInfo => {
+                lang.pick("Menunggu kelengkapan data", "Waiting for more information")
+            }
+            Status::Forwarded => lang.pick(
+                "Diteruskan ke instansi terkait",
+                "Forwarded to the agencies concerned",
+            ),
+            Status::Responded => lang.pick(
+                "Mendapat respons awal dari instansi",
+                "First response received from an agency",
+            ),
             Status::Completed => lang.pick("Selesai", "Completed"),
             Status::Rejected => lang.pick("Tidak dapat diproses", "Cannot be processed"),
         }
@@ -208,7 +216,10 @@ impl Report {
         at: OffsetDateTime,
     ) -> Result<TimelineEvent, TransitionError> {
         if !self.status.can_become(to) {
-            return Err(TransitionError { from: self.status, to });
+            return Err(TransitionError {
+                from: self.status,
+                to,
+            });
         }
         self.status = to;
         self.updated_at = at;
@@ -259,14 +270,25 @@ mod tests {
     fn only_legal_transitions() {
         use Status::*;
         let legal = [
-            (Received, InAnalysis), (Received, Rejected), (InAnalysis, NeedsInfo),
-            (InAnalysis, Forwarded), (InAnalysis, Rejected), (NeedsInfo, InAnalysis),
-            (NeedsInfo, Rejected), (Forwarded, Responded), (Forwarded, Completed),
-            (Responded, Completed), (Completed, InAnalysis),
+            (Received, InAnalysis),
+            (Received, Rejected),
+            (InAnalysis, NeedsInfo),
+            (InAnalysis, Forwarded),
+            (InAnalysis, Rejected),
+            (NeedsInfo, InAnalysis),
+            (NeedsInfo, Rejected),
+            (Forwarded, Responded),
+            (Forwarded, Completed),
+            (Responded, Completed),
+            (Completed, InAnalysis),
         ];
         for &from in Status::ALL {
             for &to in Status::ALL {
-                assert_eq!(from.can_become(to), legal.contains(&(from, to)), "{from:?}->{to:?}");
+                assert_eq!(
+                    from.can_become(to),
+                    legal.contains(&(from, to)),
+                    "{from:?}->{to:?}"
+                );
             }
         }
         // Rejected is final.
@@ -277,13 +299,26 @@ mod tests {
     fn transition_appends_an_event_and_bumps_the_version() {
         let mut r = report(Status::Received);
         let at = datetime!(2024-11-12 10:00 +7);
-        let ev = r.transition(Status::InAnalysis, Actor::Analyst, None, at).unwrap();
+        let ev = r
+            .transition(Status::InAnalysis, Actor::Analyst, None, at)
+            .unwrap();
         assert_eq!(ev.status, Some(Status::InAnalysis));
         assert_eq!(ev.event_type, EventType::StatusChanged);
         assert_eq!(ev.actor, Actor::Analyst);
-        assert_eq!((r.status, r.version, r.updated_at), (Status::InAnalysis, 2, at));
-        let err = r.transition(Status::Completed, Actor::System, None, at).unwrap_err();
-        assert_eq!(err, TransitionError { from: Status::InAnalysis, to: Status::Completed });
+        assert_eq!(
+            (r.status, r.version, r.updated_at),
+            (Status::InAnalysis, 2, at)
+        );
+        let err = r
+            .transition(Status::Completed, Actor::System, None, at)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            TransitionError {
+                from: Status::InAnalysis,
+                to: Status::Completed
+            }
+        );
         assert_eq!(r.version, 2, "a refused transition changes nothing");
     }
 
@@ -296,7 +331,13 @@ mod tests {
 
     #[test]
     fn actor_codes_roundtrip() {
-        for a in [Actor::Citizen, Actor::Desk, Actor::Analyst, Actor::System, Actor::Agency("kemenkes".into())] {
+        for a in [
+            Actor::Citizen,
+            Actor::Desk,
+            Actor::Analyst,
+            Actor::System,
+            Actor::Agency("kemenkes".into()),
+        ] {
             assert_eq!(Actor::from_code(&a.code()), Some(a));
         }
         assert_eq!(Actor::from_code("nobody"), None);
@@ -305,7 +346,10 @@ mod tests {
     #[test]
     fn labels_are_indonesian_by_default() {
         assert_eq!(Status::Received.label(Lang::Id), "Diterima");
-        assert_eq!(Status::Forwarded.label(Lang::Id), "Diteruskan ke instansi terkait");
+        assert_eq!(
+            Status::Forwarded.label(Lang::Id),
+            "Diteruskan ke instansi terkait"
+        );
         assert_eq!(Status::from_code("needs_info"), Some(Status::NeedsInfo));
     }
 }

@@ -24,7 +24,11 @@ const MAX_ATTEMPTS: u32 = 8;
 
 /// RFC 3339 in WIB, whole seconds: how every instant is shown to citizens.
 pub fn format_wib(t: OffsetDateTime) -> String {
-    t.to_offset(WIB).replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
+    t.to_offset(WIB)
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 pub fn format_date(d: Date) -> String {
@@ -58,7 +62,11 @@ fn replay(
         return Err(ApiError::IdempotencyKeyReused);
     }
     let body = key.open(&record.sealed_body).ok_or(ApiError::Internal)?;
-    Ok(Submitted { body, registration_number: None, replayed: true })
+    Ok(Submitted {
+        body,
+        registration_number: None,
+        replayed: true,
+    })
 }
 
 /// Submits a report: validates, numbers it, stores it with its first timeline event, and
@@ -137,10 +145,17 @@ pub async fn submit<S: ReportStore>(
             _ => None,
         };
 
-        match store.create_report(&report, new.reporter.as_ref(), &event, record.as_ref()).await {
+        match store
+            .create_report(&report, new.reporter.as_ref(), &event, record.as_ref())
+            .await
+        {
             Ok(()) => {
                 tracing::info!(registration_number = %number, channel = channel.code(), "report submitted");
-                return Ok(Submitted { body: answer, registration_number: Some(number), replayed: false });
+                return Ok(Submitted {
+                    body: answer,
+                    registration_number: Some(number),
+                    replayed: false,
+                });
             }
             Err(CreateError::NumberTaken) => {
                 tracing::warn!(attempt, "registration number collision, drawing another");
@@ -148,7 +163,10 @@ pub async fn submit<S: ReportStore>(
             }
             Err(CreateError::IdempotencyKeyExists | CreateError::Conflict) => {
                 if let (Some(k), Some(fp)) = (key, &fingerprint) {
-                    match store.idempotency_record(&k.record_id(SUBMIT_OPERATION)).await? {
+                    match store
+                        .idempotency_record(&k.record_id(SUBMIT_OPERATION))
+                        .await?
+                    {
                         Some(existing) if !existing.is_expired(now) => {
                             tracing::info!("idempotent replay");
                             return replay(k, &existing, fp);
@@ -168,7 +186,11 @@ pub async fn submit<S: ReportStore>(
             }
         }
     }
-    Err(if key.is_some() { ApiError::RequestInProgress } else { ApiError::ServiceUnavailable })
+    Err(if key.is_some() {
+        ApiError::RequestInProgress
+    } else {
+        ApiError::ServiceUnavailable
+    })
 }
 
 /// What anyone with the number sees (BRIEF section 4): the stage and dates, nothing else.
@@ -248,7 +270,10 @@ pub async fn lookup<S: ReportStore>(
     lang: Lang,
 ) -> Result<Vec<u8>, ApiError> {
     let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
-    let report = store.report(&number).await?.ok_or(ApiError::ReportNotFound)?;
+    let report = store
+        .report(&number)
+        .await?
+        .ok_or(ApiError::ReportNotFound)?;
     let today = wib_date(now);
     let json = match token {
         None => serde_json::to_vec(&stage(&report, today, lang)),
@@ -257,7 +282,12 @@ pub async fn lookup<S: ReportStore>(
                 return Err(ApiError::InvalidTrackingToken);
             }
             let events = store.timeline(&number).await?;
-            let of_type = |ty: EventType| events.iter().filter(move |e| e.event_type == ty).map(timeline_view);
+            let of_type = |ty: EventType| {
+                events
+                    .iter()
+                    .filter(move |e| e.event_type == ty)
+                    .map(timeline_view)
+            };
             let view = FullView {
                 stage: stage(&report, today, lang),
                 kind: report.kind,
@@ -300,7 +330,10 @@ pub fn categories_json() -> Vec<u8> {
                 .default_agencies
                 .iter()
                 .filter_map(|a| directory::agency(a))
-                .map(|a| AgencyView { code: a.code.clone(), name: a.name.clone() })
+                .map(|a| AgencyView {
+                    code: a.code.clone(),
+                    name: a.name.clone(),
+                })
                 .collect(),
         })
         .collect();
@@ -335,7 +368,9 @@ mod tests {
     #[tokio::test]
     async fn submit_then_lookup() {
         let store = MemoryStore::new();
-        let out = submit(&store, calendar(), NOW, &body(), Channel::Web, None).await.unwrap();
+        let out = submit(&store, calendar(), NOW, &body(), Channel::Web, None)
+            .await
+            .unwrap();
         let answer: Value = serde_json::from_slice(&out.body).unwrap();
         assert_eq!(answer["status"], "received");
         assert_eq!(answer["submitted_at"], "2024-11-11T09:00:00+07:00");
@@ -343,43 +378,102 @@ mod tests {
         let number = answer["registration_number"].as_str().unwrap();
         let token = answer["tracking_token"].as_str().unwrap();
         let rn = RegistrationNumber::parse(number).unwrap();
-        assert_eq!(store.reporter(&rn).unwrap().phone.as_str(), "+6281234567890");
+        assert_eq!(
+            store.reporter(&rn).unwrap().phone.as_str(),
+            "+6281234567890"
+        );
 
-        let stage: Value = serde_json::from_slice(&lookup(&store, NOW, number, None, Lang::Id).await.unwrap()).unwrap();
-        let keys: Vec<&str> = stage.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["due_date", "overdue", "registration_number", "status", "status_label", "submitted_at"]);
+        let stage: Value =
+            serde_json::from_slice(&lookup(&store, NOW, number, None, Lang::Id).await.unwrap())
+                .unwrap();
+        let keys: Vec<&str> = stage
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "due_date",
+                "overdue",
+                "registration_number",
+                "status",
+                "status_label",
+                "submitted_at"
+            ]
+        );
         assert_eq!(stage["status_label"], "Diterima");
         assert_eq!(stage["overdue"], false);
 
         let later = datetime!(2024-12-03 02:00 UTC);
-        let stage: Value = serde_json::from_slice(&lookup(&store, later, &number.to_lowercase(), None, Lang::En).await.unwrap()).unwrap();
-        assert_eq!((stage["overdue"].as_bool(), stage["status_label"].as_str()), (Some(true), Some("Received")));
+        let stage: Value = serde_json::from_slice(
+            &lookup(&store, later, &number.to_lowercase(), None, Lang::En)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (stage["overdue"].as_bool(), stage["status_label"].as_str()),
+            (Some(true), Some("Received"))
+        );
 
-        let full: Value = serde_json::from_slice(&lookup(&store, NOW, number, Some(token), Lang::Id).await.unwrap()).unwrap();
+        let full: Value = serde_json::from_slice(
+            &lookup(&store, NOW, number, Some(token), Lang::Id)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(full["title"], "Sertifikat tanah tidak terbit");
         assert_eq!(full["timeline"][0]["type"], "submitted");
         assert_eq!(full["timeline"][0]["actor"], "citizen");
-        assert!(!full.to_string().contains("3171011208900001"), "no identity in the full view");
-        assert!(!full.to_string().contains("Budi"), "no identity in the full view");
+        assert!(
+            !full.to_string().contains("3171011208900001"),
+            "no identity in the full view"
+        );
+        assert!(
+            !full.to_string().contains("Budi"),
+            "no identity in the full view"
+        );
 
         let other = TrackingToken::generate().unwrap();
-        assert!(matches!(lookup(&store, NOW, number, Some(other.as_str()), Lang::Id).await, Err(ApiError::InvalidTrackingToken)));
+        assert!(matches!(
+            lookup(&store, NOW, number, Some(other.as_str()), Lang::Id).await,
+            Err(ApiError::InvalidTrackingToken)
+        ));
     }
 
     #[tokio::test]
     async fn lookup_errors() {
         let store = MemoryStore::new();
-        assert!(matches!(lookup(&store, NOW, "nonsense", None, Lang::Id).await, Err(ApiError::InvalidRegistrationNumber(_))));
+        assert!(matches!(
+            lookup(&store, NOW, "nonsense", None, Lang::Id).await,
+            Err(ApiError::InvalidRegistrationNumber(_))
+        ));
         let unknown = RegistrationNumber::generate().unwrap().to_string();
-        assert!(matches!(lookup(&store, NOW, &unknown, None, Lang::Id).await, Err(ApiError::ReportNotFound)));
+        assert!(matches!(
+            lookup(&store, NOW, &unknown, None, Lang::Id).await,
+            Err(ApiError::ReportNotFound)
+        ));
     }
 
     #[tokio::test]
     async fn idempotency_key_replays_or_refuses() {
         let store = MemoryStore::new();
         let key = IdempotencyKey::parse("abc-123").unwrap();
-        let first = submit(&store, calendar(), NOW, &body(), Channel::Web, Some(&key)).await.unwrap();
-        let again = submit(&store, calendar(), NOW + time::Duration::minutes(3), &body(), Channel::Web, Some(&key)).await.unwrap();
+        let first = submit(&store, calendar(), NOW, &body(), Channel::Web, Some(&key))
+            .await
+            .unwrap();
+        let again = submit(
+            &store,
+            calendar(),
+            NOW + time::Duration::minutes(3),
+            &body(),
+            Channel::Web,
+            Some(&key),
+        )
+        .await
+        .unwrap();
         assert!(again.replayed);
         assert_eq!(first.body, again.body);
         assert_eq!(store.report_count(), 1);
@@ -397,14 +491,26 @@ mod tests {
         let store = MemoryStore::new();
         let mut bad = body();
         bad["reporter"]["nik"] = json!("1234");
-        assert!(matches!(submit(&store, calendar(), NOW, &bad, Channel::Web, None).await, Err(ApiError::Validation(_))));
+        assert!(matches!(
+            submit(&store, calendar(), NOW, &bad, Channel::Web, None).await,
+            Err(ApiError::Validation(_))
+        ));
         assert_eq!(store.report_count(), 0);
     }
 
     #[tokio::test]
     async fn beyond_the_calendar_the_due_date_is_unknown_not_guessed() {
         let store = MemoryStore::new();
-        let out = submit(&store, calendar(), datetime!(2027-12-20 02:00 UTC), &body(), Channel::Web, None).await.unwrap();
+        let out = submit(
+            &store,
+            calendar(),
+            datetime!(2027-12-20 02:00 UTC),
+            &body(),
+            Channel::Web,
+            None,
+        )
+        .await
+        .unwrap();
         let answer: Value = serde_json::from_slice(&out.body).unwrap();
         assert!(answer["due_date"].is_null());
     }
@@ -427,10 +533,30 @@ mod expiry_tests {
             "privacy": "anonymous", "consent": true
         });
         let t0 = datetime!(2024-11-11 02:00 UTC);
-        let first = submit(&store, cal, t0, &body, Channel::Web, Some(&key)).await.unwrap();
-        let day_later = submit(&store, cal, t0 + time::Duration::hours(23), &body, Channel::Web, Some(&key)).await.unwrap();
+        let first = submit(&store, cal, t0, &body, Channel::Web, Some(&key))
+            .await
+            .unwrap();
+        let day_later = submit(
+            &store,
+            cal,
+            t0 + time::Duration::hours(23),
+            &body,
+            Channel::Web,
+            Some(&key),
+        )
+        .await
+        .unwrap();
         assert_eq!(first.body, day_later.body);
-        let week_later = submit(&store, cal, t0 + time::Duration::days(7), &body, Channel::Web, Some(&key)).await.unwrap();
+        let week_later = submit(
+            &store,
+            cal,
+            t0 + time::Duration::days(7),
+            &body,
+            Channel::Web,
+            Some(&key),
+        )
+        .await
+        .unwrap();
         assert!(!week_later.replayed);
         assert_ne!(first.body, week_later.body);
         assert_eq!(store.report_count(), 2);

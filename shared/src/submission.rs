@@ -94,8 +94,16 @@ fn text(
         errors.push(FieldError::new(field, FieldIssue::TooShort { min }));
     } else if len > max {
         errors.push(FieldError::new(field, FieldIssue::TooLong { max }));
-    } else if v.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
-        errors.push(FieldError::new(field, FieldIssue::InvalidFormat { expected: "plain text" }));
+    } else if v
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        errors.push(FieldError::new(
+            field,
+            FieldIssue::InvalidFormat {
+                expected: "plain text",
+            },
+        ));
     } else {
         return (len > 0).then_some(v);
     }
@@ -133,15 +141,20 @@ pub fn validate_submission(
     channel: Channel,
     today_wib: Date,
 ) -> Result<NewReport, ApiError> {
-    let input: SubmissionInput =
-        serde_path_to_error::deserialize(value).map_err(shape_error)?;
+    let input: SubmissionInput = serde_path_to_error::deserialize(value).map_err(shape_error)?;
     let mut errors = Vec::new();
     let e = &mut errors;
 
     let kind = code(e, "kind", input.kind, Kind::from_code, Kind::codes(), true);
     let title = text(e, "title", input.title, 5, 150, false);
     let description = text(e, "description", input.description, 20, 5000, true);
-    let categories = || directory::categories().iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(", ");
+    let categories = || {
+        directory::categories()
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let category = code(
         e,
         "category",
@@ -150,7 +163,14 @@ pub fn validate_submission(
         categories(),
         false,
     );
-    let privacy = code(e, "privacy", input.privacy, Privacy::from_code, Privacy::codes(), true);
+    let privacy = code(
+        e,
+        "privacy",
+        input.privacy,
+        Privacy::from_code,
+        Privacy::codes(),
+        true,
+    );
 
     let location = input.location.and_then(|l| {
         let province = match l.province_code.as_deref().map(str::trim) {
@@ -195,7 +215,12 @@ pub fn validate_submission(
             }
             Ok(date) => Some(date),
             Err(_) => {
-                e.push(FieldError::new("incident_date", FieldIssue::InvalidFormat { expected: "YYYY-MM-DD" }));
+                e.push(FieldError::new(
+                    "incident_date",
+                    FieldIssue::InvalidFormat {
+                        expected: "YYYY-MM-DD",
+                    },
+                ));
                 None
             }
         }
@@ -219,7 +244,9 @@ pub fn validate_submission(
                     None
                 }
                 Some(n) => Nik::parse(&n)
-                    .map_err(|err| e.push(FieldError::new("reporter.nik", FieldIssue::InvalidNik(err))))
+                    .map_err(|err| {
+                        e.push(FieldError::new("reporter.nik", FieldIssue::InvalidNik(err)))
+                    })
                     .ok(),
             };
             let phone = match r.phone {
@@ -228,15 +255,25 @@ pub fn validate_submission(
                     None
                 }
                 Some(p) => Phone::parse(&p)
-                    .map_err(|_| e.push(FieldError::new("reporter.phone", FieldIssue::InvalidPhone)))
+                    .map_err(|_| {
+                        e.push(FieldError::new("reporter.phone", FieldIssue::InvalidPhone))
+                    })
                     .ok(),
             };
-            let email = r.email.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+            let email = r
+                .email
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty());
             if email.as_deref().is_some_and(|m| !valid_email(m)) {
                 e.push(FieldError::new("reporter.email", FieldIssue::InvalidEmail));
             }
             match (name, nik, phone) {
-                (Some(name), Some(nik), Some(phone)) => Some(Reporter { name, nik, phone, email }),
+                (Some(name), Some(nik), Some(phone)) => Some(Reporter {
+                    name,
+                    nik,
+                    phone,
+                    email,
+                }),
                 _ => None,
             }
         }
@@ -251,7 +288,12 @@ pub fn validate_submission(
 
     let attachments = input.attachments.unwrap_or_default();
     if attachments.len() > MAX_ATTACHMENTS {
-        e.push(FieldError::new("attachments", FieldIssue::TooMany { max: MAX_ATTACHMENTS }));
+        e.push(FieldError::new(
+            "attachments",
+            FieldIssue::TooMany {
+                max: MAX_ATTACHMENTS,
+            },
+        ));
     }
     let mut ids = Vec::with_capacity(attachments.len());
     for (i, a) in attachments.iter().enumerate().take(MAX_ATTACHMENTS) {
@@ -259,7 +301,9 @@ pub fn validate_submission(
             Ok(id) if !ids.contains(&id.to_string()) => ids.push(id.to_string()),
             _ => e.push(FieldError::new(
                 format!("attachments[{i}]"),
-                FieldIssue::InvalidFormat { expected: "attachment id (ULID)" },
+                FieldIssue::InvalidFormat {
+                    expected: "attachment id (ULID)",
+                },
             )),
         }
     }
@@ -310,7 +354,9 @@ mod tests {
 
     fn fields(v: &Value) -> Vec<(String, &'static str)> {
         match validate_submission(v, Channel::Web, TODAY) {
-            Err(ApiError::Validation(f)) => f.into_iter().map(|f| (f.field, f.issue.code())).collect(),
+            Err(ApiError::Validation(f)) => {
+                f.into_iter().map(|f| (f.field, f.issue.code())).collect()
+            }
             other => panic!("expected validation error, got {other:?}"),
         }
     }
@@ -319,46 +365,206 @@ mod tests {
     fn a_valid_submission_is_normalised() {
         let r = validate_submission(&valid(), Channel::Web, TODAY).unwrap();
         assert_eq!(r.kind, Kind::Complaint);
-        assert_eq!(r.location.as_ref().unwrap().regency_code.as_deref(), Some("3171"));
-        assert_eq!(r.reporter.as_ref().unwrap().phone.as_str(), "+6281234567890");
+        assert_eq!(
+            r.location.as_ref().unwrap().regency_code.as_deref(),
+            Some("3171")
+        );
+        assert_eq!(
+            r.reporter.as_ref().unwrap().phone.as_str(),
+            "+6281234567890"
+        );
         assert_eq!(r.incident_date, Some(date!(2024 - 10 - 01)));
         assert_eq!(r.attachments.len(), 1);
     }
 
     #[test]
     fn every_bad_field_is_named() {
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str, &str)> = vec![
-            (Box::new(|v| { v["kind"] = json!("rant"); }), "kind", "invalid_value"),
-            (Box::new(|v| { v.as_object_mut().unwrap().remove("kind"); }), "kind", "required"),
-            (Box::new(|v| { v["title"] = json!("abc"); }), "title", "too_short"),
-            (Box::new(|v| { v["title"] = json!("x".repeat(151)); }), "title", "too_long"),
-            (Box::new(|v| { v["title"] = json!(5); }), "title", "invalid_type"),
-            (Box::new(|v| { v["description"] = json!("pendek"); }), "description", "too_short"),
-            (Box::new(|v| { v["category"] = json!("cuaca"); }), "category", "invalid_value"),
-            (Box::new(|v| { v["location"]["province_code"] = json!("20"); }), "location.province_code", "invalid_value"),
-            (Box::new(|v| { v["location"]["regency_code"] = json!("3271"); }), "location.regency_code", "invalid_value"),
-            (Box::new(|v| { v["location"]["regency_code"] = json!("31-71x"); }), "location.regency_code", "invalid_format"),
-            (Box::new(|v| { v["incident_date"] = json!("2024-11-12"); }), "incident_date", "future_date"),
-            (Box::new(|v| { v["incident_date"] = json!("12/11/2024"); }), "incident_date", "invalid_format"),
-            (Box::new(|v| { v["privacy"] = json!("secret"); }), "privacy", "invalid_value"),
-            (Box::new(|v| { v["reporter"]["nik"] = json!("123"); }), "reporter.nik", "invalid_nik"),
-            (Box::new(|v| { v["reporter"]["phone"] = json!("+1 415 555 0100"); }), "reporter.phone", "invalid_phone"),
-            (Box::new(|v| { v["reporter"]["email"] = json!("nope"); }), "reporter.email", "invalid_email"),
-            (Box::new(|v| { v["reporter"].as_object_mut().unwrap().remove("name"); }), "reporter.name", "required"),
-            (Box::new(|v| { v.as_object_mut().unwrap().remove("reporter"); }), "reporter", "required"),
-            (Box::new(|v| { v["privacy"] = json!("anonymous"); }), "reporter", "not_allowed"),
-            (Box::new(|v| { v["consent"] = json!(false); }), "consent", "consent_required"),
-            (Box::new(|v| { v["attachments"] = json!(["x"]); }), "attachments[0]", "invalid_format"),
-            (Box::new(|v| { v["attachments"] = json!(vec!["01JCQ5Z2B8M4N6P8R0T2V4X6Y8"; 11]); }), "attachments", "too_many"),
-            (Box::new(|v| { v["extra"] = json!(1); }), "extra", "unknown_field"),
-            (Box::new(|v| { v["reporter"]["nik2"] = json!(1); }), "reporter.nik2", "unknown_field"),
-            (Box::new(|v| { v["location"]["zip"] = json!("10110"); }), "location.zip", "unknown_field"),
+        type Mutation = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Mutation, &str, &str)> = vec![
+            (
+                Box::new(|v| {
+                    v["kind"] = json!("rant");
+                }),
+                "kind",
+                "invalid_value",
+            ),
+            (
+                Box::new(|v| {
+                    v.as_object_mut().unwrap().remove("kind");
+                }),
+                "kind",
+                "required",
+            ),
+            (
+                Box::new(|v| {
+                    v["title"] = json!("abc");
+                }),
+                "title",
+                "too_short",
+            ),
+            (
+                Box::new(|v| {
+                    v["title"] = json!("x".repeat(151));
+                }),
+                "title",
+                "too_long",
+            ),
+            (
+                Box::new(|v| {
+                    v["title"] = json!(5);
+                }),
+                "title",
+                "invalid_type",
+            ),
+            (
+                Box::new(|v| {
+                    v["description"] = json!("pendek");
+                }),
+                "description",
+                "too_short",
+            ),
+            (
+                Box::new(|v| {
+                    v["category"] = json!("cuaca");
+                }),
+                "category",
+                "invalid_value",
+            ),
+            (
+                Box::new(|v| {
+                    v["location"]["province_code"] = json!("20");
+                }),
+                "location.province_code",
+                "invalid_value",
+            ),
+            (
+                Box::new(|v| {
+                    v["location"]["regency_code"] = json!("3271");
+                }),
+                "location.regency_code",
+                "invalid_value",
+            ),
+            (
+                Box::new(|v| {
+                    v["location"]["regency_code"] = json!("31-71x");
+                }),
+                "location.regency_code",
+                "invalid_format",
+            ),
+            (
+                Box::new(|v| {
+                    v["incident_date"] = json!("2024-11-12");
+                }),
+                "incident_date",
+                "future_date",
+            ),
+            (
+                Box::new(|v| {
+                    v["incident_date"] = json!("12/11/2024");
+                }),
+                "incident_date",
+                "invalid_format",
+            ),
+            (
+                Box::new(|v| {
+                    v["privacy"] = json!("secret");
+                }),
+                "privacy",
+                "invalid_value",
+            ),
+            (
+                Box::new(|v| {
+                    v["reporter"]["nik"] = json!("123");
+                }),
+                "reporter.nik",
+                "invalid_nik",
+            ),
+            (
+                Box::new(|v| {
+                    v["reporter"]["phone"] = json!("+1 415 555 0100");
+                }),
+                "reporter.phone",
+                "invalid_phone",
+            ),
+            (
+                Box::new(|v| {
+                    v["reporter"]["email"] = json!("nope");
+                }),
+                "reporter.email",
+                "invalid_email",
+            ),
+            (
+                Box::new(|v| {
+                    v["reporter"].as_object_mut().unwrap().remove("name");
+                }),
+                "reporter.name",
+                "required",
+            ),
+            (
+                Box::new(|v| {
+                    v.as_object_mut().unwrap().remove("reporter");
+                }),
+                "reporter",
+                "required",
+            ),
+            (
+                Box::new(|v| {
+                    v["privacy"] = json!("anonymous");
+                }),
+                "reporter",
+                "not_allowed",
+            ),
+            (
+                Box::new(|v| {
+                    v["consent"] = json!(false);
+                }),
+                "consent",
+                "consent_required",
+            ),
+            (
+                Box::new(|v| {
+                    v["attachments"] = json!(["x"]);
+                }),
+                "attachments[0]",
+                "invalid_format",
+            ),
+            (
+                Box::new(|v| {
+                    v["attachments"] = json!(vec!["01JCQ5Z2B8M4N6P8R0T2V4X6Y8"; 11]);
+                }),
+                "attachments",
+                "too_many",
+            ),
+            (
+                Box::new(|v| {
+                    v["extra"] = json!(1);
+                }),
+                "extra",
+                "unknown_field",
+            ),
+            (
+                Box::new(|v| {
+                    v["reporter"]["nik2"] = json!(1);
+                }),
+                "reporter.nik2",
+                "unknown_field",
+            ),
+            (
+                Box::new(|v| {
+                    v["location"]["zip"] = json!("10110");
+                }),
+                "location.zip",
+                "unknown_field",
+            ),
         ];
         for (mutate, field, code) in cases {
             let mut v = valid();
             mutate(&mut v);
             let f = fields(&v);
-            assert!(f.contains(&(field.to_string(), code)), "{field}/{code}: got {f:?}");
+            assert!(
+                f.contains(&(field.to_string(), code)),
+                "{field}/{code}: got {f:?}"
+            );
         }
     }
 
@@ -376,13 +582,21 @@ mod tests {
         let mut v = valid();
         v["privacy"] = json!("anonymous");
         v.as_object_mut().unwrap().remove("reporter");
-        assert!(validate_submission(&v, Channel::Web, TODAY).unwrap().reporter.is_none());
+        assert!(
+            validate_submission(&v, Channel::Web, TODAY)
+                .unwrap()
+                .reporter
+                .is_none()
+        );
     }
 
     #[test]
     fn non_objects_are_invalid_json() {
         for body in [&b"[]"[..], b"\"x\"", b"{", b"", b"null", b"\xff"] {
-            assert!(matches!(parse_json_object(body), Err(ApiError::InvalidJson)));
+            assert!(matches!(
+                parse_json_object(body),
+                Err(ApiError::InvalidJson)
+            ));
         }
     }
 

@@ -76,7 +76,10 @@ mod tests {
         assert!(verify_token(&a.as_str().to_lowercase(), &a.hash()));
         assert!(!verify_token(b.as_str(), &a.hash()));
         assert!(!verify_token("", &a.hash()));
-        assert!(!verify_token("not a token at all, far too long and with spaces", &a.hash()));
+        assert!(!verify_token(
+            "not a token at all, far too long and with spaces",
+            &a.hash()
+        ));
         // The hash is not the token.
         assert!(!a.hash().contains(a.as_str()));
     }

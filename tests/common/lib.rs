@@ -47,7 +47,11 @@ impl Ctx {
         let tables = lapor_local::provision::create_tables(&dynamodb, &template(), &prefix)
             .await
             .expect("tables created on moto");
-        Ctx { config, dynamodb, tables }
+        Ctx {
+            config,
+            dynamodb,
+            tables,
+        }
     }
 
     pub fn table(&self) -> String {
@@ -56,7 +60,13 @@ impl Ctx {
 
     /// Every item in the reports table (tests use small tables).
     pub async fn items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-        let out = self.dynamodb.scan().table_name(self.table()).send().await.expect("scan");
+        let out = self
+            .dynamodb
+            .scan()
+            .table_name(self.table())
+            .send()
+            .await
+            .expect("scan");
         out.items.unwrap_or_default()
     }
 
@@ -64,14 +74,21 @@ impl Ctx {
         self.items()
             .await
             .iter()
-            .filter(|i| i.get("entity").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(entity))
+            .filter(|i| {
+                i.get("entity")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    == Some(entity)
+            })
             .count()
     }
 }
 
 /// A request as API Gateway hands it to the function.
 pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Request {
-    let mut b = lambda_http::http::Request::builder().method(method).uri(format!("https://api.local{path}"));
+    let mut b = lambda_http::http::Request::builder()
+        .method(method)
+        .uri(format!("https://api.local{path}"));
     for (k, v) in headers {
         b = b.header(*k, *v);
     }

@@ -18,13 +18,20 @@ impl State {
     pub async fn from_env() -> Result<Self, Error> {
         let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
         let config = lapor_shared::adapters::aws::sdk_config().await;
-        Ok(Self::new(aws_sdk_dynamodb::Client::new(&config), table, SystemClock))
+        Ok(Self::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            table,
+            SystemClock,
+        ))
     }
 }
 
 impl<C: Clock> State<C> {
     pub fn new(client: aws_sdk_dynamodb::Client, table: String, clock: C) -> Self {
-        Self { store: DynamoReportStore::new(client, table), clock }
+        Self {
+            store: DynamoReportStore::new(client, table),
+            clock,
+        }
     }
 }
 

@@ -4,6 +4,7 @@ use lambda_http::{Error, run, service_fn};
 async fn main() -> Result<(), Error> {
     lapor_shared::lambda::init_tracing();
     // SDK client and configuration: once per cold start, shared by every invocation.
-    let state: &'static get_report::State = Box::leak(Box::new(get_report::State::from_env().await?));
+    let state: &'static get_report::State =
+        Box::leak(Box::new(get_report::State::from_env().await?));
     run(service_fn(move |req| get_report::handle(state, req))).await
 }

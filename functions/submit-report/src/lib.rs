@@ -21,24 +21,38 @@ impl State {
     pub async fn from_env() -> Result<Self, Error> {
         let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
         let config = lapor_shared::adapters::aws::sdk_config().await;
-        Ok(Self::new(aws_sdk_dynamodb::Client::new(&config), table, SystemClock)?)
+        Self::new(aws_sdk_dynamodb::Client::new(&config), table, SystemClock)
     }
 }
 
 impl<C: Clock> State<C> {
     pub fn new(client: aws_sdk_dynamodb::Client, table: String, clock: C) -> Result<Self, Error> {
         let calendar = Calendar::embedded().map_err(|e| format!("calendar data: {e}"))?;
-        Ok(Self { store: DynamoReportStore::new(client, table), calendar, clock })
+        Ok(Self {
+            store: DynamoReportStore::new(client, table),
+            calendar,
+            clock,
+        })
     }
 }
 
 pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response<Body>, Error> {
     let lang = lang(&req);
     let result = async {
-        let key = header(&req, "idempotency-key").map(IdempotencyKey::parse).transpose()?;
+        let key = header(&req, "idempotency-key")
+            .map(IdempotencyKey::parse)
+            .transpose()?;
         let body = json_body(&req)?;
         let now = state.clock.now();
-        let out = service::submit(&state.store, state.calendar, now, &body, Channel::Web, key.as_ref()).await?;
+        let out = service::submit(
+            &state.store,
+            state.calendar,
+            now,
+            &body,
+            Channel::Web,
+            key.as_ref(),
+        )
+        .await?;
         Ok::<_, ApiError>(json_response(201, out.body, lang))
     }
     .await;

@@ -4,6 +4,7 @@ use lambda_http::{Error, run, service_fn};
 async fn main() -> Result<(), Error> {
     lapor_shared::lambda::init_tracing();
     // SDK client and configuration: once per cold start, shared by every invocation.
-    let state: &'static submit_report::State = Box::leak(Box::new(submit_report::State::from_env().await?));
+    let state: &'static submit_report::State =
+        Box::leak(Box::new(submit_report::State::from_env().await?));
     run(service_fn(move |req| submit_report::handle(state, req))).await
 }

@@ -113,8 +113,8 @@ struct IdempotencyItem {
 
 /// Stores the sealed answer as a DynamoDB binary attribute.
 mod serde_bytes_b {
-    use serde::de::{Deserializer, SeqAccess, Visitor};
     use serde::Serializer;
+    use serde::de::{Deserializer, SeqAccess, Visitor};
 
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(v)
@@ -172,7 +172,11 @@ impl ReportItem {
             sk: META_SK.into(),
             gsi1pk: format!("STATUS#{}", r.status.code()),
             // Reports without a due date sort last in the triage queue.
-            gsi1sk: format!("{}#{}", due.as_deref().unwrap_or("9999-12-31"), r.registration_number),
+            gsi1sk: format!(
+                "{}#{}",
+                due.as_deref().unwrap_or("9999-12-31"),
+                r.registration_number
+            ),
             entity: "report".into(),
             registration_number: r.registration_number.to_string(),
             kind: r.kind,
@@ -236,7 +240,11 @@ pub fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
                         | "InternalServerError"
                         | "ServiceUnavailable"
                 );
-            if transient { StoreError::Unavailable(code) } else { StoreError::Other(code) }
+            if transient {
+                StoreError::Unavailable(code)
+            } else {
+                StoreError::Other(code)
+            }
         }
         _ => StoreError::Other(format!("{err}")),
     }
@@ -251,7 +259,10 @@ pub struct DynamoReportStore {
 
 impl DynamoReportStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     fn put(
@@ -293,11 +304,22 @@ impl ReportStore for DynamoReportStore {
                 expires_at: rec.expires_at,
             })?;
             // A record past its retention may be replaced (TTL deletion lags).
-            let now = HashMap::from([(":now".to_string(), AttributeValue::N(rec.created_at.to_string()))]);
-            items.push(self.put(item, Some("attribute_not_exists(PK) OR expires_at < :now"), Some(now))?);
+            let now = HashMap::from([(
+                ":now".to_string(),
+                AttributeValue::N(rec.created_at.to_string()),
+            )]);
+            items.push(self.put(
+                item,
+                Some("attribute_not_exists(PK) OR expires_at < :now"),
+                Some(now),
+            )?);
         }
         let report_index = items.len();
-        items.push(self.put(to_item(&ReportItem::from_report(report))?, Some("attribute_not_exists(PK)"), None)?);
+        items.push(self.put(
+            to_item(&ReportItem::from_report(report))?,
+            Some("attribute_not_exists(PK)"),
+            None,
+        )?);
         if let Some(r) = reporter {
             let item = to_item(&IdentityItem {
                 pk: pk.clone(),
@@ -312,10 +334,20 @@ impl ReportStore for DynamoReportStore {
         }
         items.push(self.put(to_item(&event_item(&pk, event))?, None, None)?);
 
-        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(se)) if matches!(se.err(), TransactWriteItemsError::TransactionCanceledException(_)) => {
+            Err(SdkError::ServiceError(se))
+                if matches!(
+                    se.err(),
+                    TransactWriteItemsError::TransactionCanceledException(_)
+                ) =>
+            {
                 let reasons: Vec<String> = match se.err() {
                     TransactWriteItemsError::TransactionCanceledException(c) => c
                         .cancellation_reasons()
@@ -324,7 +356,11 @@ impl ReportStore for DynamoReportStore {
                         .collect(),
                     _ => Vec::new(),
                 };
-                let failed = |i: usize| reasons.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                let failed = |i: usize| {
+                    reasons
+                        .get(i)
+                        .is_some_and(|c| c == "ConditionalCheckFailed")
+                };
                 if idempotency.is_some() && failed(0) {
                     Err(CreateError::IdempotencyKeyExists)
                 } else if failed(report_index) {
@@ -334,7 +370,12 @@ impl ReportStore for DynamoReportStore {
                     Err(CreateError::Conflict)
                 }
             }
-            Err(SdkError::ServiceError(se)) if matches!(se.err(), TransactWriteItemsError::TransactionInProgressException(_)) => {
+            Err(SdkError::ServiceError(se))
+                if matches!(
+                    se.err(),
+                    TransactWriteItemsError::TransactionInProgressException(_)
+                ) =>
+            {
                 Err(CreateError::Conflict)
             }
             Err(e) => Err(CreateError::Store(classify(&e))),
@@ -352,7 +393,9 @@ impl ReportStore for DynamoReportStore {
             .send()
             .await
             .map_err(|e| classify(&e))?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
         let it: IdempotencyItem = serde_dynamo::from_item(item)
             .map_err(|e| StoreError::Other(format!("idempotency item: {e}")))?;
         Ok(Some(IdempotencyRecord {
@@ -385,7 +428,10 @@ impl ReportStore for DynamoReportStore {
             .transpose()
     }
 
-    async fn timeline(&self, number: &RegistrationNumber) -> Result<Vec<TimelineEvent>, StoreError> {
+    async fn timeline(
+        &self,
+        number: &RegistrationNumber,
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
         let mut events = Vec::new();
         let mut start = None;
         loop {
@@ -404,7 +450,8 @@ impl ReportStore for DynamoReportStore {
                 let e: EventItem = serde_dynamo::from_item(item)
                     .map_err(|e| StoreError::Other(format!("event item: {e}")))?;
                 events.push(TimelineEvent {
-                    id: ulid::Ulid::from_string(&e.id).map_err(|e| StoreError::Other(e.to_string()))?,
+                    id: ulid::Ulid::from_string(&e.id)
+                        .map_err(|e| StoreError::Other(e.to_string()))?,
                     at: parse_ts(&e.at)?,
                     event_type: e.event_type,
                     status: e.status,

@@ -29,7 +29,9 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
-        self.inner.lock().map_err(|_| StoreError::Other("poisoned".into()))
+        self.inner
+            .lock()
+            .map_err(|_| StoreError::Other("poisoned".into()))
     }
 
     pub fn report_count(&self) -> usize {
@@ -52,7 +54,11 @@ impl ReportStore for MemoryStore {
         let mut inner = self.lock()?;
         let number = report.registration_number;
         if let Some(rec) = idempotency {
-            if inner.idempotency.get(&rec.id).is_some_and(|old| old.expires_at >= rec.created_at) {
+            if inner
+                .idempotency
+                .get(&rec.id)
+                .is_some_and(|old| old.expires_at >= rec.created_at)
+            {
                 return Err(CreateError::IdempotencyKeyExists);
             }
         }
@@ -78,7 +84,10 @@ impl ReportStore for MemoryStore {
         Ok(self.lock()?.reports.get(number).cloned())
     }
 
-    async fn timeline(&self, number: &RegistrationNumber) -> Result<Vec<TimelineEvent>, StoreError> {
+    async fn timeline(
+        &self,
+        number: &RegistrationNumber,
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
         Ok(self
             .lock()?
             .events

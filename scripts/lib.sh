@@ -1,0 +1,75 @@
+# Shared by scripts/run and scripts/test. Sourced, not executed.
+# Installs what the commands need on a fresh machine, and starts/stops moto by its own PID.
+
+LAPOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LAPOR_CACHE="${LAPOR_CACHE:-$HOME/.cache/lapor}"
+# A stable target dir outside the clone, so later runs (and CI) reuse the build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$LAPOR_CACHE/target}"
+LAPOR_VENV="${LAPOR_VENV:-$LAPOR_CACHE/venv}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# A Python venv with moto[server], cfn-lint, aws-sam-cli and openapi-spec-validator,
+# reinstalled only when scripts/requirements.txt changes.
+ensure_python_tools() {
+  local req="$LAPOR_ROOT/scripts/requirements.txt" stamp="$LAPOR_VENV/.lapor-requirements"
+  if [ ! -x "$LAPOR_VENV/bin/python" ]; then
+    step "creating the Python venv at $LAPOR_VENV"
+    python3 -m venv "$LAPOR_VENV"
+  fi
+  if ! cmp -s "$req" "$stamp"; then
+    step "installing Python tools (moto, cfn-lint, aws-sam-cli)"
+    "$LAPOR_VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+    "$LAPOR_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$stamp"
+  fi
+  export PATH="$LAPOR_VENV/bin:$PATH"
+}
+
+ensure_rust_tools() {
+  command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+  if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
+    rustup component add clippy rustfmt
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Fake credentials and region for the SDK against moto (never real AWS).
+local_aws_env() {
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN=local
+  export AWS_REGION=ap-southeast-3 AWS_DEFAULT_REGION=ap-southeast-3
+  export AWS_EC2_METADATA_DISABLED=true
+}
+
+MOTO_PID=""
+# start_moto PORT LOGFILE: starts moto's server on 127.0.0.1:PORT and waits until it answers.
+start_moto() {
+  local port="$1" log="$2"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is already in use: stop what runs there or set another port" >&2
+    return 1
+  fi
+  "$LAPOR_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$MOTO_PID" 2>/dev/null || { echo "moto failed to start, see $log" >&2; cat "$log" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "moto did not answer on port $port, see $log" >&2
+  return 1
+}
+
+# Stops only the moto this script started.
+stop_moto() {
+  if [ -n "$MOTO_PID" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+  MOTO_PID=""
+}
