@@ -41,7 +41,7 @@ free_port() {
 local_aws_env() {
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN=local
   export AWS_REGION=ap-southeast-3 AWS_DEFAULT_REGION=ap-southeast-3
-  export AWS_EC2_METADATA_DISABLED=true
+  export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0
 }
 
 MOTO_PID=""
