@@ -115,7 +115,8 @@ fn code<T>(
     field: &str,
     value: Option<String>,
     parse: impl Fn(&str) -> Option<T>,
-    allowed: String,
+    // Only called when the value is refused: valid requests build no message.
+    allowed: impl FnOnce() -> String,
     required: bool,
 ) -> Option<T> {
     match value {
@@ -127,7 +128,10 @@ fn code<T>(
         Some(v) => {
             let parsed = parse(v.trim());
             if parsed.is_none() {
-                errors.push(FieldError::new(field, FieldIssue::InvalidValue { allowed }));
+                errors.push(FieldError::new(
+                    field,
+                    FieldIssue::InvalidValue { allowed: allowed() },
+                ));
             }
             parsed
         }
@@ -145,7 +149,7 @@ pub fn validate_submission(
     let mut errors = Vec::new();
     let e = &mut errors;
 
-    let kind = code(e, "kind", input.kind, Kind::from_code, Kind::codes(), true);
+    let kind = code(e, "kind", input.kind, Kind::from_code, Kind::codes, true);
     let title = text(e, "title", input.title, 5, 150, false);
     let description = text(e, "description", input.description, 20, 5000, true);
     let categories = || {
@@ -160,7 +164,7 @@ pub fn validate_submission(
         "category",
         input.category,
         |c| directory::category(c).map(|c| c.code.clone()),
-        categories(),
+        categories,
         false,
     );
     let privacy = code(
@@ -168,7 +172,7 @@ pub fn validate_submission(
         "privacy",
         input.privacy,
         Privacy::from_code,
-        Privacy::codes(),
+        Privacy::codes,
         true,
     );
 
