@@ -3,7 +3,6 @@
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::error::ApiError;
 use lapor_shared::lambda::{header, json_response, lang, respond};
 use lapor_shared::ports::{Clock, SystemClock};
 use lapor_shared::service;
@@ -16,13 +15,11 @@ pub struct State<C: Clock = SystemClock> {
 
 impl State {
     pub async fn from_env() -> Result<Self, Error> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-        let config = lapor_shared::adapters::aws::sdk_config().await;
-        Ok(Self::new(
-            aws_sdk_dynamodb::Client::new(&config),
-            table,
-            SystemClock,
-        ))
+        let store = DynamoReportStore::from_env().await?;
+        Ok(Self {
+            store,
+            clock: SystemClock,
+        })
     }
 }
 
@@ -43,5 +40,5 @@ pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response
     let result = service::lookup(&state.store, state.clock.now(), number, token, lang)
         .await
         .map(|body| json_response(200, body, lang));
-    Ok(respond(result.map_err(|e: ApiError| e), lang))
+    Ok(respond(result, lang))
 }

@@ -19,17 +19,19 @@ pub struct State<C: Clock = SystemClock> {
 
 impl State {
     pub async fn from_env() -> Result<Self, Error> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-        let config = lapor_shared::adapters::aws::sdk_config().await;
-        Self::new(aws_sdk_dynamodb::Client::new(&config), table, SystemClock)
+        Self::with_store(DynamoReportStore::from_env().await?, SystemClock)
     }
 }
 
 impl<C: Clock> State<C> {
     pub fn new(client: aws_sdk_dynamodb::Client, table: String, clock: C) -> Result<Self, Error> {
+        Self::with_store(DynamoReportStore::new(client, table), clock)
+    }
+
+    fn with_store(store: DynamoReportStore, clock: C) -> Result<Self, Error> {
         let calendar = Calendar::embedded().map_err(|e| format!("calendar data: {e}"))?;
         Ok(Self {
-            store: DynamoReportStore::new(client, table),
+            store,
             calendar,
             clock,
         })

@@ -265,6 +265,14 @@ impl DynamoReportStore {
         }
     }
 
+    /// For a function's cold start: the table from `TABLE_NAME`, the client from the
+    /// shared SDK configuration (region, credentials, `AWS_ENDPOINT_URL` locally).
+    pub async fn from_env() -> Result<Self, String> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
+        let config = crate::adapters::aws::sdk_config().await;
+        Ok(Self::new(Client::new(&config), table))
+    }
+
     fn put(
         &self,
         item: Item,
