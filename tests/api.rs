@@ -27,6 +27,17 @@ fn get_state(ctx: &Ctx, now: time::OffsetDateTime) -> get_report::State<FixedClo
     )
 }
 
+/// `GET path` through the get-report handler, as API Gateway would invoke it.
+async fn lookup(
+    state: &get_report::State<impl lapor_shared::ports::Clock>,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> lambda_http::Response<lambda_http::Body> {
+    get_report::handle(state, request("GET", path, headers, None))
+        .await
+        .unwrap()
+}
+
 fn fields(v: &Value) -> Vec<(String, String)> {
     v["error"]["fields"]
         .as_array()
@@ -76,12 +87,7 @@ async fn submit_then_track() {
 
     // Stage view: exactly the promised fields.
     let get = get_state(&ctx, LAUNCH);
-    let resp = get_report::handle(
-        &get,
-        request("GET", &format!("/v1/reports/{number}"), &[], None),
-    )
-    .await
-    .unwrap();
+    let resp = lookup(&get, &format!("/v1/reports/{number}"), &[]).await;
     assert_eq!(resp.status(), 200);
     let stage = body_json(&resp);
     let mut keys: Vec<_> = stage.as_object().unwrap().keys().cloned().collect();
@@ -108,27 +114,17 @@ async fn submit_then_track() {
         .to_lowercase()
         .replace('0', "o")
         .replace('1', "l");
-    let resp = get_report::handle(
-        &get,
-        request("GET", &format!("/v1/reports/{sloppy}"), &[], None),
-    )
-    .await
-    .unwrap();
+    let resp = lookup(&get, &format!("/v1/reports/{sloppy}"), &[]).await;
     assert_eq!(resp.status(), 200);
 
     // Past the due date, still open: overdue, honestly.
     let late = get_state(&ctx, datetime!(2024-12-03 02:00 UTC));
-    let resp = get_report::handle(
+    let resp = lookup(
         &late,
-        request(
-            "GET",
-            &format!("/v1/reports/{number}"),
-            &[("accept-language", "en")],
-            None,
-        ),
+        &format!("/v1/reports/{number}"),
+        &[("accept-language", "en")],
     )
-    .await
-    .unwrap();
+    .await;
     let stage = body_json(&resp);
     assert_eq!(
         (stage["overdue"].as_bool(), stage["status_label"].as_str()),
@@ -136,17 +132,12 @@ async fn submit_then_track() {
     );
 
     // Full view with the token: content and timeline, never the identity.
-    let resp = get_report::handle(
+    let resp = lookup(
         &get,
-        request(
-            "GET",
-            &format!("/v1/reports/{number}"),
-            &[("x-tracking-token", &token)],
-            None,
-        ),
+        &format!("/v1/reports/{number}"),
+        &[("x-tracking-token", &token)],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(resp.status(), 200);
     let full = body_json(&resp);
     assert_eq!(full["title"], "Bantuan sosial tidak tersalurkan");
@@ -167,17 +158,12 @@ async fn submit_then_track() {
     }
 
     // A wrong token is refused.
-    let resp = get_report::handle(
+    let resp = lookup(
         &get,
-        request(
-            "GET",
-            &format!("/v1/reports/{number}"),
-            &[("x-tracking-token", "0000000000000000000000000000000A")],
-            None,
-        ),
+        &format!("/v1/reports/{number}"),
+        &[("x-tracking-token", "0000000000000000000000000000000A")],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(resp.status(), 403);
     assert_eq!(body_json(&resp)["error"]["code"], "invalid_tracking_token");
 }
@@ -228,9 +214,7 @@ async fn lookup_errors_are_precise() {
             "report_not_found",
         ),
     ] {
-        let resp = get_report::handle(&get, request("GET", &path, &[], None))
-            .await
-            .unwrap();
+        let resp = lookup(&get, &path, &[]).await;
         assert_eq!(resp.status(), status, "{path}");
         let v = body_json(&resp);
         assert_eq!(v["error"]["code"], code, "{path}");
@@ -512,9 +496,7 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
         ctx.table(),
         SystemClock,
     );
-    let resp = get_report::handle(&get, request("GET", "/v1/reports/7M2QK-D9XZ5", &[], None))
-        .await
-        .unwrap();
+    let resp = lookup(&get, "/v1/reports/7M2QK-D9XZ5", &[]).await;
     assert_eq!(resp.status(), 503);
 }
 
@@ -663,28 +645,18 @@ async fn no_log_line_carries_personal_data() {
     submit_report::handle(&submit, json_post("/v1/reports", &bad, &[]))
         .await
         .unwrap();
-    get_report::handle(
+    lookup(
         &get,
-        request(
-            "GET",
-            &format!("/v1/reports/{number}"),
-            &[("x-tracking-token", token)],
-            None,
-        ),
+        &format!("/v1/reports/{number}"),
+        &[("x-tracking-token", token)],
     )
-    .await
-    .unwrap();
-    get_report::handle(
+    .await;
+    lookup(
         &get,
-        request(
-            "GET",
-            &format!("/v1/reports/{number}"),
-            &[("x-tracking-token", "WRONG")],
-            None,
-        ),
+        &format!("/v1/reports/{number}"),
+        &[("x-tracking-token", "WRONG")],
     )
-    .await
-    .unwrap();
+    .await;
 
     let logs = captured_logs();
     assert!(
