@@ -1,4 +1,5 @@
 //! The single-table DynamoDB adapter (see ARCHITECTURE.md for the item types and keys).
+//! Error texts never carry serde messages: those can quote a stored value (a name, a NIK).
 
 use std::collections::HashMap;
 
@@ -152,16 +153,17 @@ fn ts(t: OffsetDateTime) -> String {
 }
 
 fn parse_ts(s: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| StoreError::Other(format!("bad timestamp: {e}")))
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|_| StoreError::Other("stored timestamp is malformed".into()))
 }
 
 fn parse_date(s: &str) -> Result<time::Date, StoreError> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|e| StoreError::Other(format!("bad date: {e}")))
+        .map_err(|_| StoreError::Other("stored date is malformed".into()))
 }
 
 fn to_item<T: Serialize>(v: &T) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(v).map_err(|e| StoreError::Other(format!("serialise: {e}")))
+    serde_dynamo::to_item(v).map_err(|_| StoreError::Other("item could not be serialised".into()))
 }
 
 impl ReportItem {
@@ -200,7 +202,7 @@ impl ReportItem {
     fn into_report(self) -> Result<Report, StoreError> {
         Ok(Report {
             registration_number: RegistrationNumber::parse(&self.registration_number)
-                .map_err(|e| StoreError::Other(format!("stored number: {e}")))?,
+                .map_err(|_| StoreError::Other("stored registration number is malformed".into()))?,
             kind: self.kind,
             title: self.title,
             description: self.description,
@@ -404,8 +406,9 @@ impl ReportStore for DynamoReportStore {
         let Some(item) = out.item else {
             return Ok(None);
         };
-        let it: IdempotencyItem = serde_dynamo::from_item(item)
-            .map_err(|e| StoreError::Other(format!("idempotency item: {e}")))?;
+        let it: IdempotencyItem = serde_dynamo::from_item(item).map_err(|_| {
+            StoreError::Other("idempotency item does not match the item schema".into())
+        })?;
         Ok(Some(IdempotencyRecord {
             id: id.to_string(),
             fingerprint: it.fingerprint,
@@ -430,7 +433,9 @@ impl ReportStore for DynamoReportStore {
         out.item
             .map(|item| {
                 serde_dynamo::from_item::<_, ReportItem>(item)
-                    .map_err(|e| StoreError::Other(format!("report item: {e}")))?
+                    .map_err(|_| {
+                        StoreError::Other("report item does not match the item schema".into())
+                    })?
                     .into_report()
             })
             .transpose()
@@ -455,8 +460,9 @@ impl ReportStore for DynamoReportStore {
                 .await
                 .map_err(|e| classify(&e))?;
             for item in out.items.unwrap_or_default() {
-                let e: EventItem = serde_dynamo::from_item(item)
-                    .map_err(|e| StoreError::Other(format!("event item: {e}")))?;
+                let e: EventItem = serde_dynamo::from_item(item).map_err(|_| {
+                    StoreError::Other("event item does not match the item schema".into())
+                })?;
                 events.push(TimelineEvent {
                     id: ulid::Ulid::from_string(&e.id)
                         .map_err(|e| StoreError::Other(e.to_string()))?,
