@@ -27,6 +27,12 @@ pub enum FieldIssue {
     NotAllowed,
     ConsentRequired,
     TooMany { max: usize },
+    /// An agency in the directory that has no hand-off queue yet.
+    AgencyNotOnboarded,
+    /// A reference to a report that does not exist.
+    UnknownReport,
+    /// Two fields that cannot be combined, or one required by another.
+    Inconsistent,
 }
 
 impl FieldIssue {
@@ -46,6 +52,9 @@ impl FieldIssue {
             FieldIssue::NotAllowed => "not_allowed",
             FieldIssue::ConsentRequired => "consent_required",
             FieldIssue::TooMany { .. } => "too_many",
+            FieldIssue::AgencyNotOnboarded => "agency_not_onboarded",
+            FieldIssue::UnknownReport => "unknown_report",
+            FieldIssue::Inconsistent => "inconsistent",
         }
     }
 
@@ -107,6 +116,22 @@ impl FieldIssue {
             }
             (FieldIssue::TooMany { max }, Lang::Id) => format!("Maksimal {max} item."),
             (FieldIssue::TooMany { max }, Lang::En) => format!("At most {max} items."),
+            (FieldIssue::AgencyNotOnboarded, Lang::Id) => {
+                "Instansi ini belum terhubung dengan layanan Lapor.".into()
+            }
+            (FieldIssue::AgencyNotOnboarded, Lang::En) => {
+                "This agency is not connected to Lapor yet.".into()
+            }
+            (FieldIssue::UnknownReport, Lang::Id) => {
+                "Tidak ada laporan dengan nomor registrasi ini.".into()
+            }
+            (FieldIssue::UnknownReport, Lang::En) => "No report has this registration number.".into(),
+            (FieldIssue::Inconsistent, Lang::Id) => {
+                "Isian ini tidak sesuai dengan isian lain pada permintaan.".into()
+            }
+            (FieldIssue::Inconsistent, Lang::En) => {
+                "This field does not fit the other fields of the request.".into()
+            }
         }
     }
 }
@@ -162,6 +187,18 @@ pub enum ApiError {
     ReportNotFound,
     #[error("transition from {from:?} to {to:?} is not allowed")]
     InvalidTransition { from: Status, to: Status },
+    #[error("missing or invalid credentials")]
+    Unauthorized,
+    #[error("the caller's role does not allow this")]
+    Forbidden,
+    #[error("tracking token required")]
+    TrackingTokenRequired,
+    #[error("case not found")]
+    CaseNotFound,
+    #[error("invalid receipt")]
+    InvalidReceipt,
+    #[error("feedback not allowed at this stage")]
+    FeedbackNotAllowed,
     #[error("service unavailable")]
     ServiceUnavailable,
     #[error("internal error")]
@@ -201,10 +238,14 @@ impl ApiError {
         match self {
             ApiError::InvalidJson
             | ApiError::InvalidRegistrationNumber(_)
-            | ApiError::InvalidIdempotencyKey => 400,
-            ApiError::InvalidTrackingToken => 403,
-            ApiError::ReportNotFound => 404,
-            ApiError::RequestInProgress | ApiError::InvalidTransition { .. } => 409,
+            | ApiError::InvalidIdempotencyKey
+            | ApiError::InvalidReceipt => 400,
+            ApiError::Unauthorized | ApiError::TrackingTokenRequired => 401,
+            ApiError::InvalidTrackingToken | ApiError::Forbidden => 403,
+            ApiError::ReportNotFound | ApiError::CaseNotFound => 404,
+            ApiError::RequestInProgress
+            | ApiError::InvalidTransition { .. }
+            | ApiError::FeedbackNotAllowed => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::Validation(_) | ApiError::IdempotencyKeyReused => 422,
@@ -226,6 +267,12 @@ impl ApiError {
             ApiError::InvalidTrackingToken => "invalid_tracking_token",
             ApiError::ReportNotFound => "report_not_found",
             ApiError::InvalidTransition { .. } => "invalid_transition",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::TrackingTokenRequired => "tracking_token_required",
+            ApiError::CaseNotFound => "case_not_found",
+            ApiError::InvalidReceipt => "invalid_receipt",
+            ApiError::FeedbackNotAllowed => "feedback_not_allowed",
             ApiError::ServiceUnavailable => "service_unavailable",
             ApiError::Internal => "internal_error",
         }
@@ -282,6 +329,30 @@ impl ApiError {
             ApiError::InvalidTransition { .. } => lang.pick(
                 "Perubahan status ini tidak diperbolehkan pada tahap laporan saat ini.",
                 "This status change is not allowed at the report's current stage.",
+            ),
+            ApiError::Unauthorized => lang.pick(
+                "Kredensial tidak ada atau tidak sah.",
+                "Missing or invalid credentials.",
+            ),
+            ApiError::Forbidden => lang.pick(
+                "Peran Anda tidak mengizinkan tindakan ini.",
+                "Your role does not allow this action.",
+            ),
+            ApiError::TrackingTokenRequired => lang.pick(
+                "Sertakan token pelacakan (X-Tracking-Token) yang Anda terima saat melapor.",
+                "Include the tracking token (X-Tracking-Token) you received when you submitted.",
+            ),
+            ApiError::CaseNotFound => lang.pick(
+                "Kasus tidak ditemukan.",
+                "Case not found.",
+            ),
+            ApiError::InvalidReceipt => lang.pick(
+                "Tanda terima (receipt) tidak sah untuk kasus ini atau sudah kedaluwarsa. Ambil kasus lagi.",
+                "The receipt is not valid for this case or has expired. Poll the case again.",
+            ),
+            ApiError::FeedbackNotAllowed => lang.pick(
+                "Penilaian hanya dapat diberikan sekali setelah laporan selesai.",
+                "A rating can be given once, after the report is completed.",
             ),
             ApiError::ServiceUnavailable => lang.pick(
                 "Layanan sedang sibuk atau tidak tersedia. Silakan coba lagi beberapa saat lagi.",
@@ -343,6 +414,12 @@ mod tests {
                 from: Status::Received,
                 to: Status::Completed,
             },
+            ApiError::Unauthorized,
+            ApiError::Forbidden,
+            ApiError::TrackingTokenRequired,
+            ApiError::CaseNotFound,
+            ApiError::InvalidReceipt,
+            ApiError::FeedbackNotAllowed,
             ApiError::ServiceUnavailable,
             ApiError::Internal,
         ];

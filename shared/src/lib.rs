@@ -5,7 +5,9 @@
 //! calendar, categories and the use cases in [`service`].
 
 pub mod adapters;
+pub mod agencies;
 pub mod calendar;
+pub mod cases;
 pub mod directory;
 pub mod error;
 pub mod geo;
@@ -18,6 +20,7 @@ pub mod report;
 pub mod service;
 pub mod submission;
 pub mod token;
+pub mod workflow;
 
 #[cfg(feature = "lambda")]
 pub mod lambda;

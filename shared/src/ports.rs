@@ -1,12 +1,14 @@
 //! Ports: what the domain needs from the outside world, with no AWS types.
 
 use std::future::Future;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
+use crate::agencies::{AgencyRecord, ApiKeyRecord};
+use crate::cases::{Case, Handoff};
 use crate::error::StoreError;
 use crate::idempotency::IdempotencyRecord;
 use crate::regno::RegistrationNumber;
-use crate::report::{Report, Reporter, TimelineEvent};
+use crate::report::{Report, Reporter, Status, TimelineEvent};
 
 /// Why a new report was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,217 @@ pub trait ReportStore: Send + Sync {
         &self,
         number: &RegistrationNumber,
     ) -> impl Future<Output = Result<Vec<TimelineEvent>, StoreError>> + Send;
+}
+
+/// A report with its cases and timeline (oldest first), as one read.
+#[derive(Debug, Clone)]
+pub struct ReportRecord {
+    pub report: Report,
+    pub cases: Vec<Case>,
+    pub events: Vec<TimelineEvent>,
+}
+
+impl ReportRecord {
+    /// The cases of the report's current forwarding round.
+    pub fn current_cases(&self) -> impl Iterator<Item = &Case> {
+        let round = self.report.round;
+        self.cases.iter().filter(move |c| c.round == round)
+    }
+
+    pub fn case(&self, agency: &str) -> Option<&Case> {
+        self.cases.iter().find(|c| c.agency == agency)
+    }
+}
+
+/// One change to a report, written all or nothing: the new report state (only if the
+/// stored version is still `expected_version`), new timeline events, new or changed
+/// cases, and new outbox items.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub expected_version: u64,
+    pub report: &'a Report,
+    pub events: &'a [TimelineEvent],
+    pub cases: &'a [Case],
+    pub handoffs: &'a [Handoff],
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The report changed since it was read: read it again and redo the decision.
+    #[error("the report was changed concurrently")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Which due dates a queue query wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueFilter {
+    Any,
+    /// Due strictly before this date (overdue when it is today).
+    Before(Date),
+    /// Due on or after this date, or without a due date.
+    OnOrAfter(Date),
+}
+
+/// Where a page of the triage queue ended: `<due date>_<registration number>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCursor {
+    /// The due date as `YYYY-MM-DD` (`9999-12-31` for none).
+    pub due_key: String,
+    pub number: RegistrationNumber,
+}
+
+impl QueueCursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.due_key, self.number)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let (due, number) = s.split_once('_')?;
+        let f = time::macros::format_description!("[year]-[month]-[day]");
+        Date::parse(due, f).ok()?;
+        Some(Self {
+            due_key: due.to_string(),
+            number: RegistrationNumber::parse(number).ok()?,
+        })
+    }
+}
+
+/// Open reports (or one status) by due date, soonest first.
+#[derive(Debug, Clone)]
+pub struct QueueQuery {
+    /// `None`: every open report.
+    pub status: Option<Status>,
+    pub due: DueFilter,
+    pub limit: u32,
+    pub after: Option<QueueCursor>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueuePage {
+    pub reports: Vec<Report>,
+    pub next: Option<QueueCursor>,
+}
+
+/// The reads and writes of the lifecycle after submission.
+pub trait WorkflowStore: Send + Sync {
+    /// The report, its cases and its timeline.
+    fn record(
+        &self,
+        number: &RegistrationNumber,
+    ) -> impl Future<Output = Result<Option<ReportRecord>, StoreError>> + Send;
+
+    /// The reporter's identity (staff and, for `standard` reports, receiving agencies).
+    fn reporter(
+        &self,
+        number: &RegistrationNumber,
+    ) -> impl Future<Output = Result<Option<Reporter>, StoreError>> + Send;
+
+    fn apply(&self, change: Change<'_>) -> impl Future<Output = Result<(), ChangeError>> + Send;
+
+    /// The triage queue, served by an index, never a scan.
+    fn queue(&self, query: &QueueQuery)
+    -> impl Future<Output = Result<QueuePage, StoreError>> + Send;
+}
+
+/// The outbox of hand-offs not yet on an agency's queue.
+pub trait OutboxStore: Send + Sync {
+    fn handoffs(
+        &self,
+        number: &RegistrationNumber,
+    ) -> impl Future<Output = Result<Vec<Handoff>, StoreError>> + Send;
+
+    /// The oldest pending hand-offs of any report (the periodic sweep).
+    fn pending_handoffs(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Handoff>, StoreError>> + Send;
+
+    /// Removes a hand-off once its message is on the queue; removing it twice is fine.
+    fn complete_handoff(
+        &self,
+        handoff: &Handoff,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Onboarded agencies and their API keys (stored as hashes only).
+pub trait AgencyStore: Send + Sync {
+    fn agency(
+        &self,
+        code: &str,
+    ) -> impl Future<Output = Result<Option<AgencyRecord>, StoreError>> + Send;
+
+    fn api_key(
+        &self,
+        key_hash: &str,
+    ) -> impl Future<Output = Result<Option<ApiKeyRecord>, StoreError>> + Send;
+
+    /// Writes the agency and the given key records together.
+    fn save_agency(
+        &self,
+        agency: &AgencyRecord,
+        keys: &[ApiKeyRecord],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A message received from a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMessage {
+    pub body: String,
+    pub receipt: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    /// The receipt is not (or no longer) valid for this queue.
+    InvalidReceipt,
+}
+
+/// The agencies' hand-off queues.
+pub trait HandoffQueues: Send + Sync {
+    /// Sends with a deduplication id: the same id sent twice is delivered once.
+    fn send(
+        &self,
+        queue_url: &str,
+        body: &str,
+        group_id: &str,
+        dedup_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Long-polls for up to `max` messages, waiting up to `wait_seconds`.
+    fn receive(
+        &self,
+        queue_url: &str,
+        max: i32,
+        wait_seconds: i32,
+    ) -> impl Future<Output = Result<Vec<QueuedMessage>, StoreError>> + Send;
+
+    fn delete(
+        &self,
+        queue_url: &str,
+        receipt: &str,
+    ) -> impl Future<Output = Result<DeleteOutcome, StoreError>> + Send;
+}
+
+/// Asks the forwarding function to drain a report's outbox now (best effort: the
+/// periodic sweep drains whatever a lost trigger left behind).
+pub trait ForwardingTrigger: Send + Sync {
+    fn kick(
+        &self,
+        number: &RegistrationNumber,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Creates an agency's hand-off queue and its dead-letter queue (onboarding).
+pub trait QueueAdmin: Send + Sync {
+    /// Returns (queue URL, dead-letter queue URL); existing queues are reused.
+    fn ensure_handoff_queue(
+        &self,
+        agency_code: &str,
+        visibility_timeout_seconds: i32,
+    ) -> impl Future<Output = Result<(String, String), StoreError>> + Send;
 }
 
 /// The current time (a port so tests can fix it).

@@ -131,7 +131,57 @@ code_enum!(
         CitizenUpdate => "citizen_update",
         AgencyAcknowledged => "agency_acknowledged",
         AgencyResponse => "agency_response",
+        Feedback => "feedback",
+        SlaFlagged => "sla_flagged",
     }
+);
+
+code_enum!(
+    /// Why a report cannot be processed (BRIEF section 3).
+    RejectReason {
+        NotWithinAuthority => "not_within_authority",
+        Duplicate => "duplicate",
+        InCourt => "in_court",
+        OutOfScope => "out_of_scope",
+        NoDataSupplied => "no_data_supplied",
+    }
+);
+
+impl RejectReason {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            RejectReason::NotWithinAuthority => lang.pick(
+                "Bukan kewenangan instansi pemerintah yang dapat dituju",
+                "Not within the authority of any government body",
+            ),
+            RejectReason::Duplicate => lang.pick(
+                "Sama dengan laporan lain yang sudah diproses",
+                "Duplicate of another report",
+            ),
+            RejectReason::InCourt => lang.pick(
+                "Sedang dalam proses peradilan",
+                "The matter is before a court",
+            ),
+            RejectReason::OutOfScope => lang.pick(
+                "Di luar cakupan layanan pengaduan",
+                "Outside the scope of the complaint service",
+            ),
+            RejectReason::NoDataSupplied => lang.pick(
+                "Data yang diminta tidak dilengkapi dalam 10 hari kerja",
+                "The requested information was not supplied within 10 working days",
+            ),
+        }
+    }
+}
+
+code_enum!(
+    /// An agency's answer: a first response, progress, or the final answer.
+    ResponseKind { Initial => "initial", Progress => "progress", Final => "final" }
+);
+
+code_enum!(
+    /// Set by the SLA function: due within two working days, or past due.
+    SlaFlag { Approaching => "approaching", Overdue => "overdue" }
 );
 
 /// One append-only line of a report's history.
@@ -142,7 +192,46 @@ pub struct TimelineEvent {
     pub event_type: EventType,
     pub status: Option<Status>,
     pub actor: Actor,
+    /// Shown to the citizen (a request for information, an agency's answer, an update).
     pub note: Option<String>,
+    /// Seen by staff (and, for a forwarding note, the receiving agencies) only.
+    pub internal_note: Option<String>,
+    /// The agency an acknowledgement or response came from.
+    pub agency: Option<String>,
+    pub response_kind: Option<ResponseKind>,
+    pub rating: Option<u8>,
+    pub reason: Option<RejectReason>,
+    pub attachments: Vec<String>,
+}
+
+impl TimelineEvent {
+    /// An event with a fresh id ordered by `at`, and no details yet.
+    pub fn new(event_type: EventType, actor: Actor, at: OffsetDateTime) -> Self {
+        Self {
+            id: Ulid::from_datetime(at.into()),
+            at,
+            event_type,
+            status: None,
+            actor,
+            note: None,
+            internal_note: None,
+            agency: None,
+            response_kind: None,
+            rating: None,
+            reason: None,
+            attachments: Vec::new(),
+        }
+    }
+
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
+    }
+
+    pub fn with_internal_note(mut self, note: Option<String>) -> Self {
+        self.internal_note = note;
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +285,16 @@ pub struct Report {
     pub updated_at: OffsetDateTime,
     /// Optimistic-locking version, incremented on every change.
     pub version: u64,
+    /// The agencies of the current forwarding round.
+    pub agencies: Vec<String>,
+    /// Forwarding rounds so far (a reopened report can be forwarded again).
+    pub round: u32,
+    /// When the Secretariat asked the citizen for more information (10 working days).
+    pub needs_info_since: Option<OffsetDateTime>,
+    pub sla_flag: Option<SlaFlag>,
+    pub reject_reason: Option<RejectReason>,
+    /// The citizen rated the outcome since the report was last completed.
+    pub feedback_given: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -222,16 +321,29 @@ impl Report {
             });
         }
         self.status = to;
+        self.touch(at);
+        match to {
+            Status::NeedsInfo => self.needs_info_since = Some(at),
+            Status::Completed => self.feedback_given = false,
+            _ => {}
+        }
+        if to != Status::NeedsInfo {
+            self.needs_info_since = None;
+        }
+        if !to.is_open() {
+            self.sla_flag = None;
+        }
+        let mut event = TimelineEvent::new(EventType::StatusChanged, actor, at);
+        event.status = Some(to);
+        event.note = note;
+        Ok(event)
+    }
+
+    /// Records a change that is not a transition (an update, an acknowledgement): the
+    /// version still moves so concurrent writers notice each other.
+    pub fn touch(&mut self, at: OffsetDateTime) {
         self.updated_at = at;
         self.version += 1;
-        Ok(TimelineEvent {
-            id: Ulid::new(),
-            at,
-            event_type: EventType::StatusChanged,
-            status: Some(to),
-            actor,
-            note,
-        })
     }
 
     /// Past its due date (in WIB) while still open.
@@ -263,6 +375,12 @@ mod tests {
             tracking_token_hash: String::new(),
             updated_at: datetime!(2024-11-11 09:00 +7),
             version: 1,
+            agencies: vec![],
+            round: 0,
+            needs_info_since: None,
+            sla_flag: None,
+            reject_reason: None,
+            feedback_given: false,
         }
     }
 

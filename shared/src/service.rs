@@ -4,7 +4,6 @@ use serde::Serialize;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
-use ulid::Ulid;
 
 use crate::calendar::{Calendar, WIB, wib_date};
 use crate::directory;
@@ -116,15 +115,15 @@ pub async fn submit<S: ReportStore>(
             tracking_token_hash: token.hash(),
             updated_at: now,
             version: 1,
+            agencies: Vec::new(),
+            round: 0,
+            needs_info_since: None,
+            sla_flag: None,
+            reject_reason: None,
+            feedback_given: false,
         };
-        let event = TimelineEvent {
-            id: Ulid::from_datetime(now.into()),
-            at: now,
-            event_type: EventType::Submitted,
-            status: Some(Status::Received),
-            actor: actor.clone(),
-            note: None,
-        };
+        let mut event = TimelineEvent::new(EventType::Submitted, actor.clone(), now);
+        event.status = Some(Status::Received);
         let answer = serde_json::to_vec(&SubmitAnswer {
             registration_number: number.to_string(),
             tracking_token: token.as_str(),
