@@ -549,8 +549,8 @@ async fn the_local_router_serves_the_template_routes() {
     let ctx = Ctx::new().await;
     let template = template();
     let routes = template.routes();
-    let handlers = lapor_local::stack::handlers(&routes, &ctx.config, &ctx.tables).unwrap();
-    let app = lapor_local::server::router(&routes, &handlers);
+    let stack = lapor_local::stack::build(&template.functions(), &ctx.config, &ctx.tables).unwrap();
+    let app = lapor_local::server::router(&routes, &stack.http, None);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

@@ -1,11 +1,20 @@
-//! `lapor-local`: provisions the template's resources on a local AWS endpoint (moto) and
-//! serves the HTTP API on 127.0.0.1. Started by `scripts/run`, which also starts moto.
+//! `lapor-local`: provisions the template's resources on a local AWS endpoint (moto),
+//! onboards the agency directory, serves the HTTP API on 127.0.0.1 and drives the
+//! template's SQS event sources and schedules. Started by `scripts/run`, which also
+//! starts moto.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use lapor_local::{provision, server, stack, template::Template};
+use lapor_local::{auth::DevAuth, events, provision, server, stack, template::Template};
+use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::sqs::SqsQueueAdmin;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Unacknowledged cases reappear after a minute locally (five in production).
+const LOCAL_VISIBILITY_SECONDS: i32 = 60;
 
 fn arg(name: &str, default: &str) -> String {
     let args: Vec<String> = std::env::args().collect();
@@ -26,26 +35,112 @@ async fn main() -> Result<(), BoxError> {
     let template_path = PathBuf::from(arg("--template", "infra/template.yaml"));
     let listen = arg("--listen", "127.0.0.1:3000");
     let prefix = arg("--prefix", "lapor-local-");
+    let credentials_path = PathBuf::from(arg("--credentials", ".local/dev-credentials.json"));
 
     let template = Template::load(&template_path)?;
     let config = lapor_shared::adapters::aws::sdk_config().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let physical = provision::create_tables(&dynamodb, &template, &prefix).await?;
-    for (id, name) in &physical {
-        tracing::info!(logical_id = %id, table = %name, "table ready");
+    let physical = provision::provision(&config, &template, &prefix, None).await?;
+    for (id, name) in &physical.refs {
+        tracing::info!(logical_id = %id, physical = %name, "resource ready");
     }
+
+    // The agency directory, onboarded as an operator would with `lapor-admin onboard --all`.
+    let table = physical
+        .refs
+        .get("ReportsTable")
+        .ok_or("the template has no ReportsTable")?;
+    let store = DynamoReportStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
+    let queue_admin = SqsQueueAdmin::new(
+        aws_sdk_sqs::Client::new(&config),
+        format!("{prefix}handoff-"),
+    );
+    let now = time::OffsetDateTime::now_utc();
+    let mut agency_keys = serde_json::Map::new();
+    for a in lapor_shared::directory::agencies() {
+        let done =
+            lapor_shared::agencies::onboard(&store, &queue_admin, a, LOCAL_VISIBILITY_SECONDS, now)
+                .await?;
+        let key = match done.key {
+            Some(k) => k.as_str().to_string(),
+            // Onboarded by an earlier run on the same moto: issue a fresh key.
+            None => lapor_shared::agencies::rotate_key(&store, &a.code, 0, now)
+                .await?
+                .as_str()
+                .to_string(),
+        };
+        agency_keys.insert(a.code.clone(), key.into());
+    }
+
+    let auth = Arc::new(DevAuth::random()?);
+    let ttl = Duration::from_secs(12 * 3600);
+    let analyst = auth.mint("local-analyst", &["analyst"], ttl);
+    let desk = auth.mint("local-desk", &["desk"], ttl);
+    let credentials = serde_json::json!({
+        "api": format!("http://{listen}"),
+        "staff_tokens": {"analyst": analyst, "desk": desk},
+        "agency_keys": agency_keys,
+    });
+    if let Some(dir) = credentials_path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&credentials_path, serde_json::to_vec_pretty(&credentials)?)?;
+
+    let functions = template.functions();
     let routes = template.routes();
-    let handlers = stack::handlers(&routes, &config, &physical)?;
-    let app = server::router(&routes, &handlers);
+    let stack = stack::build(&functions, &config, &physical.refs)?;
+    let app = server::router(&routes, &stack.http, Some(auth.clone()));
+
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let mut tasks = Vec::new();
+    for f in &functions {
+        for ev in &f.sqs_events {
+            match (
+                physical.queue(&ev.queue_logical_id),
+                stack.sqs.get(&f.binary),
+            ) {
+                (Some(q), Some(h)) => tasks.push(events::spawn_sqs_poller(
+                    sqs.clone(),
+                    q.url,
+                    q.arn,
+                    ev.batch_size,
+                    ev.report_batch_item_failures,
+                    h.clone(),
+                )),
+                _ => tracing::warn!(function = %f.logical_id, "SQS event not run locally"),
+            }
+        }
+        for s in &f.schedules {
+            match stack.schedules.get(&f.binary) {
+                Some(h) => tasks.push(events::spawn_schedule(
+                    format!("{}-{}", f.logical_id, s.name),
+                    s.rate,
+                    h.clone(),
+                )),
+                None => tracing::warn!(function = %f.logical_id, "schedule not run locally"),
+            }
+        }
+    }
+
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     for r in &routes {
         tracing::info!(method = %r.method, path = %r.path, function = %r.function_id, "route");
     }
     println!("Lapor API listening on http://{listen}  (Ctrl-C to stop)");
+    println!(
+        "Dev credentials (staff tokens for groups analyst and desk, one key per agency): {}",
+        credentials_path.display()
+    );
+    println!("  analyst token: {analyst}");
+    if let Some(k) = agency_keys.get("kemenkes").and_then(|v| v.as_str()) {
+        println!("  agency key of kemenkes: {k}");
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    for t in tasks {
+        t.abort();
+    }
     Ok(())
 }

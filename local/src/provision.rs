@@ -1,6 +1,6 @@
-//! Creates the template's DynamoDB tables on moto (or any DynamoDB endpoint).
+//! Creates the template's DynamoDB tables and SQS queues on moto (or any AWS endpoint).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
-use crate::template::{TableSpec, Template};
+use aws_sdk_sqs::types::QueueAttributeName;
+
+use crate::template::{QueueSpec, TableSpec, Template};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -92,4 +94,296 @@ pub async fn create_tables(
         names.insert(spec.logical_id.clone(), name);
     }
     Ok(names)
+}
+
+/// A queue created on the endpoint: its URL (what `!Ref` resolves to) and ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueInfo {
+    pub url: String,
+    pub arn: String,
+}
+
+/// The physical name of a queue: `{prefix}{LogicalId}`, with `.fifo` for a FIFO queue.
+pub fn queue_name(prefix: &str, spec: &QueueSpec) -> String {
+    let suffix = if spec.fifo { ".fifo" } else { "" };
+    format!("{prefix}{}{suffix}", spec.logical_id)
+}
+
+/// Creates one queue named `name`; an existing queue is kept and given these attributes.
+pub async fn create_queue(
+    client: &aws_sdk_sqs::Client,
+    spec: &QueueSpec,
+    name: &str,
+    dlq_arn: Option<&str>,
+    visibility_override: Option<i32>,
+) -> Result<QueueInfo, BoxError> {
+    let mut attributes: HashMap<QueueAttributeName, String> = HashMap::new();
+    if let Some(v) = visibility_override.or(spec.visibility_timeout) {
+        attributes.insert(QueueAttributeName::VisibilityTimeout, v.to_string());
+    }
+    if let Some(r) = spec.retention {
+        attributes.insert(QueueAttributeName::MessageRetentionPeriod, r.to_string());
+    }
+    if let (Some(arn), Some((_, max))) = (dlq_arn, &spec.redrive) {
+        let policy = serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max});
+        attributes.insert(QueueAttributeName::RedrivePolicy, policy.to_string());
+    }
+    if spec.content_based_deduplication {
+        attributes.insert(
+            QueueAttributeName::ContentBasedDeduplication,
+            "true".to_string(),
+        );
+    }
+    let mut create = attributes.clone();
+    if spec.fifo {
+        create.insert(QueueAttributeName::FifoQueue, "true".to_string());
+    }
+    let url = match client
+        .create_queue()
+        .queue_name(name)
+        .set_attributes(Some(create))
+        .send()
+        .await
+    {
+        Ok(out) => out.queue_url.ok_or("CreateQueue returned no QueueUrl")?,
+        // The queue exists with other attributes (an earlier run, another visibility
+        // override): keep it, and bring its attributes to what the template says.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_queue_name_exists()) =>
+        {
+            let url = client
+                .get_queue_url()
+                .queue_name(name)
+                .send()
+                .await?
+                .queue_url
+                .ok_or("GetQueueUrl returned no QueueUrl")?;
+            if !attributes.is_empty() {
+                client
+                    .set_queue_attributes()
+                    .queue_url(&url)
+                    .set_attributes(Some(attributes))
+                    .send()
+                    .await?;
+            }
+            url
+        }
+        Err(e) => return Err(Box::new(e)),
+    };
+    let arn = client
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .ok_or("GetQueueAttributes returned no QueueArn")?;
+    Ok(QueueInfo { url, arn })
+}
+
+/// Creates every queue of the template, named by [`queue_name`], dead-letter queues before
+/// the queues that redrive to them. `visibility_override` replaces every queue's
+/// `VisibilityTimeout` (tests use 1–2 s to see redelivery quickly). Returns logical id →
+/// queue. Idempotent: existing queues are kept.
+pub async fn create_queues(
+    client: &aws_sdk_sqs::Client,
+    template: &Template,
+    prefix: &str,
+    visibility_override: Option<i32>,
+) -> Result<BTreeMap<String, QueueInfo>, BoxError> {
+    let mut pending = template.queues();
+    let mut created: BTreeMap<String, QueueInfo> = BTreeMap::new();
+    while !pending.is_empty() {
+        let (ready, waiting): (Vec<QueueSpec>, Vec<QueueSpec>) =
+            pending.into_iter().partition(|q| match &q.redrive {
+                Some((dlq, _)) => created.contains_key(dlq),
+                None => true,
+            });
+        if ready.is_empty() {
+            let ids: Vec<&str> = waiting.iter().map(|q| q.logical_id.as_str()).collect();
+            return Err(format!(
+                "queues whose RedrivePolicy names no queue of the template (or a cycle): {}",
+                ids.join(", ")
+            )
+            .into());
+        }
+        for spec in ready {
+            let dlq_arn = spec
+                .redrive
+                .as_ref()
+                .and_then(|(dlq, _)| created.get(dlq))
+                .map(|q| q.arn.clone());
+            let name = queue_name(prefix, &spec);
+            let info = create_queue(
+                client,
+                &spec,
+                &name,
+                dlq_arn.as_deref(),
+                visibility_override,
+            )
+            .await?;
+            created.insert(spec.logical_id.clone(), info);
+        }
+        pending = waiting;
+    }
+    Ok(created)
+}
+
+/// What the template's resources are called on the endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct Physical {
+    /// Logical id → what `!Ref` resolves to: a table's name, a queue's URL.
+    pub refs: BTreeMap<String, String>,
+    /// Queue logical id → queue ARN (what `!GetAtt X.Arn` resolves to).
+    pub queue_arns: BTreeMap<String, String>,
+}
+
+impl Physical {
+    /// A queue's URL and ARN.
+    pub fn queue(&self, logical_id: &str) -> Option<QueueInfo> {
+        Some(QueueInfo {
+            url: self.refs.get(logical_id)?.clone(),
+            arn: self.queue_arns.get(logical_id)?.clone(),
+        })
+    }
+}
+
+/// Creates every table and queue of the template (see [`create_tables`], [`create_queues`]).
+pub async fn provision(
+    config: &aws_config::SdkConfig,
+    template: &Template,
+    prefix: &str,
+    visibility_override: Option<i32>,
+) -> Result<Physical, BoxError> {
+    let dynamodb = Client::new(config);
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut refs = create_tables(&dynamodb, template, prefix).await?;
+    let queues = create_queues(&sqs, template, prefix, visibility_override).await?;
+    let mut queue_arns = BTreeMap::new();
+    for (id, q) in queues {
+        refs.insert(id.clone(), q.url);
+        queue_arns.insert(id, q.arn);
+    }
+    Ok(Physical { refs, queue_arns })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SNIPPET: &str = r#"
+Resources:
+  Things:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions:
+        - {AttributeName: PK, AttributeType: S}
+      KeySchema:
+        - {AttributeName: PK, KeyType: HASH}
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+      ContentBasedDeduplication: true
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt OrdersDLQ.Arn
+        maxReceiveCount: 5
+  OrdersDLQ:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+      MessageRetentionPeriod: 1209600
+"#;
+
+    #[tokio::test]
+    async fn provisions_tables_and_queues_idempotently() {
+        let Ok(endpoint) = std::env::var("LAPOR_TEST_ENDPOINT") else {
+            eprintln!(
+                "SKIPPED: LAPOR_TEST_ENDPOINT is not set (scripts/test starts moto and sets it)"
+            );
+            return;
+        };
+        let config = lapor_shared::adapters::aws::sdk_config_loader()
+            .endpoint_url(endpoint)
+            .region(aws_sdk_sqs::config::Region::new("ap-southeast-3"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load()
+            .await;
+        let template = Template::parse(SNIPPET).unwrap();
+        let prefix = format!("p{}-", ulid::Ulid::new().to_string().to_lowercase());
+        let physical = provision(&config, &template, &prefix, None).await.unwrap();
+        assert_eq!(physical.refs["Things"], format!("{prefix}Things"));
+        let orders = physical.queue("Orders").unwrap();
+        let dlq = physical.queue("OrdersDLQ").unwrap();
+        assert!(orders.url.ends_with(&format!("{prefix}Orders.fifo")));
+        assert!(dlq.arn.ends_with(&format!(":{prefix}OrdersDLQ.fifo")));
+        assert_eq!(physical.queue_arns.len(), 2);
+
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let attrs = sqs
+            .get_queue_attributes()
+            .queue_url(&orders.url)
+            .attribute_names(QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap();
+        assert_eq!(attrs[&QueueAttributeName::FifoQueue], "true");
+        assert_eq!(
+            attrs[&QueueAttributeName::ContentBasedDeduplication],
+            "true"
+        );
+        let redrive: serde_json::Value =
+            serde_json::from_str(&attrs[&QueueAttributeName::RedrivePolicy]).unwrap();
+        assert_eq!(redrive["deadLetterTargetArn"], dlq.arn.as_str());
+
+        // Again, with another visibility timeout: same resources, attributes updated.
+        let again = provision(&config, &template, &prefix, Some(2))
+            .await
+            .unwrap();
+        assert_eq!(again.refs, physical.refs);
+        assert_eq!(again.queue_arns, physical.queue_arns);
+        let visibility = sqs
+            .get_queue_attributes()
+            .queue_url(&orders.url)
+            .attribute_names(QueueAttributeName::VisibilityTimeout)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap();
+        assert_eq!(visibility[&QueueAttributeName::VisibilityTimeout], "2");
+    }
+
+    #[tokio::test]
+    async fn a_redrive_to_an_unknown_queue_is_an_error() {
+        let Ok(endpoint) = std::env::var("LAPOR_TEST_ENDPOINT") else {
+            eprintln!(
+                "SKIPPED: LAPOR_TEST_ENDPOINT is not set (scripts/test starts moto and sets it)"
+            );
+            return;
+        };
+        let config = lapor_shared::adapters::aws::sdk_config_loader()
+            .endpoint_url(endpoint)
+            .region(aws_sdk_sqs::config::Region::new("ap-southeast-3"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load()
+            .await;
+        let template = Template::parse(
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt Missing.Arn\n        maxReceiveCount: 3\n",
+        )
+        .unwrap();
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let err = create_queues(&sqs, &template, "x-", None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains('Q'), "{err}");
+    }
 }

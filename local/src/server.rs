@@ -1,5 +1,7 @@
 //! Serves the template's HttpApi routes on a local port, calling the same handler code
-//! the Lambda binaries run, with requests shaped as API Gateway would pass them.
+//! the Lambda binaries run, with requests shaped as API Gateway would pass them: path and
+//! query parameters, an HTTP API (payload 2.0) request context, and for routes behind a JWT
+//! authorizer the verified claims (see [`crate::auth`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -11,8 +13,15 @@ use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::RawPathParams;
 use axum::http::{Method, Request as AxumRequest, Response as AxumResponse, StatusCode};
 use axum::routing::{MethodFilter, on};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
+};
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
+use crate::auth::{AuthError, DevAuth};
 use crate::template::Route;
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
@@ -21,6 +30,9 @@ pub type Handler = Arc<dyn Fn(Request) -> HandlerFuture + Send + Sync>;
 
 /// API Gateway's payload limit.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+
+/// The account id moto uses.
+const LOCAL_ACCOUNT_ID: &str = "123456789012";
 
 fn to_axum(resp: Response<Body>) -> AxumResponse<AxumBody> {
     let (parts, body) = resp.into_parts();
@@ -42,12 +54,114 @@ fn json_error(status: StatusCode, code: &str, message: &str) -> AxumResponse<Axu
         .unwrap_or_default()
 }
 
-async fn invoke(
+/// What API Gateway answers when its JWT authorizer refuses a request (the function is
+/// not invoked).
+fn unauthorized(error: &AuthError) -> AxumResponse<AxumBody> {
+    let description = match error {
+        AuthError::Missing => "the token is missing",
+        _ => "the token is invalid",
+    };
+    AxumResponse::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .header("content-type", "application/json")
+        .header(
+            "www-authenticate",
+            format!(r#"Bearer scope="" error="invalid_token" error_description="{description}""#),
+        )
+        .body(AxumBody::from(r#"{"message":"Unauthorized"}"#))
+        .unwrap_or_default()
+}
+
+/// How one route is served.
+struct RouteConfig {
     handler: Handler,
+    /// `GET /v1/reports/{registration_number}`
+    route_key: String,
+    /// Set when the route is behind an authorizer: `Some(None)` refuses every request
+    /// (no local key), `Some(Some(auth))` verifies with the local key.
+    authorizer: Option<Option<Arc<DevAuth>>>,
+}
+
+fn request_context(
+    parts: &axum::http::request::Parts,
+    route_key: &str,
+    request_id: &str,
+    claims: Option<HashMap<String, String>>,
+) -> ApiGatewayV2httpRequestContext {
+    let now = time::OffsetDateTime::now_utc();
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = parts.method.clone();
+    http.path = Some(parts.uri.path().to_string());
+    http.protocol = Some(format!("{:?}", parts.version));
+    http.source_ip = Some("127.0.0.1".to_string());
+    http.user_agent = header("user-agent");
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.route_key = Some(route_key.to_string());
+    ctx.account_id = Some(LOCAL_ACCOUNT_ID.to_string());
+    ctx.stage = Some("$default".to_string());
+    ctx.request_id = Some(request_id.to_string());
+    ctx.apiid = Some("local".to_string());
+    ctx.domain_name = header("host");
+    ctx.domain_prefix = ctx
+        .domain_name
+        .as_deref()
+        .and_then(|h| h.split('.').next())
+        .map(str::to_string);
+    ctx.time = now
+        .format(time::macros::format_description!(
+            "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+        ))
+        .ok();
+    ctx.time_epoch = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or_default();
+    ctx.http = http;
+    if let Some(claims) = claims {
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims = claims;
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        ctx.authorizer = Some(authorizer);
+    }
+    ctx
+}
+
+async fn invoke(
+    route: Arc<RouteConfig>,
     params: BTreeMap<String, String>,
     req: AxumRequest<AxumBody>,
 ) -> AxumResponse<AxumBody> {
+    let request_id = ulid::Ulid::new().to_string();
     let (parts, body) = req.into_parts();
+    let claims = match &route.authorizer {
+        None => None,
+        Some(auth) => {
+            let header = parts
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            let verified = match auth {
+                Some(auth) => auth.verify_header(header),
+                None => Err(AuthError::Invalid("no local authorizer key".into())),
+            };
+            match verified {
+                Ok(claims) => Some(claims),
+                Err(e) => {
+                    tracing::info!(route = %route.route_key, request_id = %request_id, reason = %e, "authorizer refused the request");
+                    let mut resp = unauthorized(&e);
+                    if let Ok(v) = request_id.parse() {
+                        resp.headers_mut().insert("apigw-requestid", v);
+                    }
+                    return resp;
+                }
+            }
+        }
+    };
     let Ok(bytes) = to_bytes(body, MAX_PAYLOAD).await else {
         return json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -60,11 +174,22 @@ async fn invoke(
     } else {
         Body::Binary(bytes.to_vec())
     };
-    let request_id = ulid::Ulid::new().to_string();
+    // As lambda_http does for an HTTP API event: the raw query string, parsed as a URL does.
+    let query: QueryMap = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
+    let context = request_context(&parts, &route.route_key, &request_id, claims);
+    let raw_path = parts.uri.path().to_string();
     let req = Request::from_parts(parts, body)
-        .with_path_parameters(params.into_iter().collect::<HashMap<_, _>>());
+        .with_raw_http_path(raw_path)
+        .with_path_parameters(params.into_iter().collect::<HashMap<_, _>>())
+        .with_query_string_parameters(query)
+        .with_request_context(RequestContext::ApiGatewayV2(context));
     let span = tracing::info_span!("invocation", request_id = %request_id);
-    let resp = tracing::Instrument::instrument(handler(req), span).await;
+    let resp = tracing::Instrument::instrument((route.handler)(req), span).await;
     let mut resp = to_axum(resp);
     if let Ok(v) = request_id.parse() {
         resp.headers_mut().insert("apigw-requestid", v);
@@ -72,8 +197,14 @@ async fn invoke(
     resp
 }
 
-/// Builds the router: every route of the template whose binary has a handler.
-pub fn router(routes: &[Route], handlers: &HashMap<String, Handler>) -> Router {
+/// Builds the router: every route of the template whose binary has a handler. Routes with
+/// an authorizer are checked with `auth` (the local JWT authorizer); without it they answer
+/// 401 to every request.
+pub fn router(
+    routes: &[Route],
+    handlers: &HashMap<String, Handler>,
+    auth: Option<Arc<DevAuth>>,
+) -> Router {
     let mut router = Router::new();
     for route in routes {
         let Some(handler) = handlers.get(&route.binary).cloned() else {
@@ -86,6 +217,14 @@ pub fn router(routes: &[Route], handlers: &HashMap<String, Handler>) -> Router {
         let Ok(filter) = MethodFilter::try_from(method) else {
             continue;
         };
+        if route.authorizer.is_some() && auth.is_none() {
+            tracing::warn!(path = %route.path, "route has an authorizer but no local key is set: every request gets 401");
+        }
+        let config = Arc::new(RouteConfig {
+            handler,
+            route_key: format!("{} {}", route.method, route.path),
+            authorizer: route.authorizer.as_ref().map(|_| auth.clone()),
+        });
         router = router.route(
             &route.path,
             on(
@@ -95,7 +234,7 @@ pub fn router(routes: &[Route], handlers: &HashMap<String, Handler>) -> Router {
                         .iter()
                         .map(|(k, v)| (k.to_string(), v.to_string()))
                         .collect();
-                    invoke(handler.clone(), params, req)
+                    invoke(config.clone(), params, req)
                 },
             ),
         );
@@ -107,4 +246,168 @@ pub fn router(routes: &[Route], handlers: &HashMap<String, Handler>) -> Router {
             "Alamat tidak ditemukan. / Not found.",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A handler that answers with what it was given: query, path parameters, request
+    /// context and claims.
+    fn echo() -> Handler {
+        Arc::new(|req: Request| -> HandlerFuture {
+            Box::pin(async move {
+                let query = req.query_string_parameters();
+                let mut q = serde_json::Map::new();
+                for (k, _) in query.iter() {
+                    q.insert(k.to_string(), serde_json::json!(query.all(k)));
+                }
+                let params = req.path_parameters();
+                let mut p = serde_json::Map::new();
+                for (k, v) in params.iter() {
+                    p.insert(k.to_string(), serde_json::json!(v));
+                }
+                let ctx = match req.request_context_ref() {
+                    Some(RequestContext::ApiGatewayV2(c)) => serde_json::json!({
+                        "request_id": c.request_id,
+                        "route_key": c.route_key,
+                        "method": c.http.method.as_str(),
+                        "path": c.http.path,
+                        "claims": c.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| j.claims.clone()),
+                    }),
+                    _ => serde_json::Value::Null,
+                };
+                let body = serde_json::json!({"query": q, "params": p, "ctx": ctx});
+                Response::builder()
+                    .status(200)
+                    .body(Body::Text(body.to_string()))
+                    .unwrap()
+            })
+        })
+    }
+
+    fn route(method: &str, path: &str, authorizer: Option<&str>) -> Route {
+        Route {
+            method: method.into(),
+            path: path.into(),
+            function_id: "EchoFunction".into(),
+            binary: "echo".into(),
+            env_refs: BTreeMap::new(),
+            authorizer: authorizer.map(str::to_string),
+        }
+    }
+
+    fn app(auth: Option<Arc<DevAuth>>) -> Router {
+        let routes = [
+            route("GET", "/v1/public/{id}", None),
+            route("GET", "/v1/staff/reports", Some("StaffAuthorizer")),
+        ];
+        let handlers = HashMap::from([("echo".to_string(), echo())]);
+        router(&routes, &handlers, auth)
+    }
+
+    async fn call(
+        app: &Router,
+        uri: &str,
+        authorization: Option<&str>,
+    ) -> (StatusCode, Option<String>, serde_json::Value) {
+        let mut req = AxumRequest::builder()
+            .uri(uri)
+            .header("host", "127.0.0.1:3000");
+        if let Some(a) = authorization {
+            req = req.header("authorization", a);
+        }
+        let resp = app
+            .clone()
+            .oneshot(req.body(AxumBody::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let request_id = resp
+            .headers()
+            .get("apigw-requestid")
+            .map(|v| v.to_str().unwrap().to_string());
+        let bytes = to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        (status, request_id, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn passes_query_path_parameters_and_request_context() {
+        let app = app(None);
+        let (status, request_id, body) = call(
+            &app,
+            "/v1/public/ab%20c?status=forwarded&limit=5&tag=a&tag=b&q=a%20b+c",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["query"]["status"], serde_json::json!(["forwarded"]));
+        assert_eq!(body["query"]["limit"], serde_json::json!(["5"]));
+        assert_eq!(body["query"]["tag"], serde_json::json!(["a", "b"]));
+        assert_eq!(body["query"]["q"], serde_json::json!(["a b c"]));
+        assert_eq!(body["params"]["id"], "ab c");
+        assert_eq!(body["ctx"]["route_key"], "GET /v1/public/{id}");
+        assert_eq!(body["ctx"]["method"], "GET");
+        assert_eq!(body["ctx"]["path"], "/v1/public/ab%20c");
+        assert_eq!(body["ctx"]["request_id"].as_str(), request_id.as_deref());
+        assert_eq!(body["ctx"]["claims"], serde_json::Value::Null);
+
+        let (_, _, body) = call(&app, "/v1/public/x", None).await;
+        assert_eq!(body["query"], serde_json::json!({}));
+    }
+
+    #[tokio::test]
+    async fn authorizer_routes_need_a_valid_token_and_get_its_claims() {
+        let auth = Arc::new(DevAuth::random().unwrap());
+        let app = app(Some(auth.clone()));
+        let token = auth.mint("analyst-1", &["analyst"], Duration::from_secs(60));
+        let foreign =
+            DevAuth::random()
+                .unwrap()
+                .mint("analyst-1", &["analyst"], Duration::from_secs(60));
+        for bad in [
+            None,
+            Some("Bearer".to_string()),
+            Some("Bearer garbage".to_string()),
+            Some(format!("Bearer {foreign}")),
+        ] {
+            let (status, request_id, body) =
+                call(&app, "/v1/staff/reports?status=received", bad.as_deref()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad:?}");
+            assert_eq!(body, serde_json::json!({"message": "Unauthorized"}));
+            assert!(request_id.is_some());
+        }
+        let (status, _, body) = call(
+            &app,
+            "/v1/staff/reports?status=received",
+            Some(&format!("Bearer {token}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["ctx"]["claims"]["sub"], "analyst-1");
+        assert_eq!(body["ctx"]["claims"]["cognito:groups"], "[analyst]");
+        assert_eq!(body["ctx"]["route_key"], "GET /v1/staff/reports");
+        assert_eq!(body["query"]["status"], serde_json::json!(["received"]));
+        // Public routes ignore the header and get no claims.
+        let (status, _, body) = call(&app, "/v1/public/x", Some(&format!("Bearer {token}"))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["ctx"]["claims"], serde_json::Value::Null);
+    }
+
+    #[tokio::test]
+    async fn without_a_local_key_authorizer_routes_refuse_everything() {
+        let app = app(None);
+        let token =
+            DevAuth::random()
+                .unwrap()
+                .mint("analyst-1", &["analyst"], Duration::from_secs(60));
+        let (status, _, body) =
+            call(&app, "/v1/staff/reports", Some(&format!("Bearer {token}"))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, serde_json::json!({"message": "Unauthorized"}));
+    }
 }

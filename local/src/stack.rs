@@ -1,12 +1,16 @@
-//! Wires the functions of this repository to the template's routes.
+//! Wires the functions of this repository to the template: one state per binary (as its
+//! `main` builds it at cold start), shared by its HTTP routes, SQS event sources and
+//! schedules.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
+use lapor_shared::ports::SystemClock;
 
+use crate::events::{ScheduleHandler, SqsHandler, schedule_handler, sqs_handler};
 use crate::server::{Handler, HandlerFuture};
-use crate::template::Route;
+use crate::template::FunctionSpec;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -29,57 +33,139 @@ where
     })
 }
 
-/// The environment variable `name` of a route's function, resolved like `!Ref`.
-fn env(route: &Route, name: &str, physical: &BTreeMap<String, String>) -> Option<String> {
-    route
-        .env_refs
-        .get(name)
-        .and_then(|id| physical.get(id))
-        .cloned()
+/// Every way the template invokes the repository's functions, by binary name.
+#[derive(Default)]
+pub struct Stack {
+    pub http: HashMap<String, Handler>,
+    pub sqs: HashMap<String, SqsHandler>,
+    pub schedules: HashMap<String, ScheduleHandler>,
 }
 
-/// One handler per binary named in the template, each with the state its `main` builds.
-pub fn handlers(
-    routes: &[Route],
+/// Builds the handlers of every function in `functions`. `refs` resolves `!Ref` (table
+/// names, queue URLs) the way CloudFormation would.
+pub fn build(
+    functions: &[FunctionSpec],
     config: &aws_config::SdkConfig,
-    physical: &BTreeMap<String, String>,
-) -> Result<HashMap<String, Handler>, BoxError> {
+    refs: &BTreeMap<String, String>,
+) -> Result<Stack, BoxError> {
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let mut out: HashMap<String, Handler> = HashMap::new();
-    for route in routes {
-        if out.contains_key(&route.binary) {
-            continue;
-        }
-        let table =
-            || env(route, "TABLE_NAME", physical).ok_or("TABLE_NAME does not resolve to a table");
-        let handler = match route.binary.as_str() {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut stack = Stack::default();
+    for f in functions {
+        let env = |name: &str| -> Result<String, BoxError> {
+            f.env_refs
+                .get(name)
+                .and_then(|id| refs.get(id))
+                .cloned()
+                .ok_or_else(|| format!("{}: {name} does not resolve", f.logical_id).into())
+        };
+        match f.binary.as_str() {
             "submit-report" => {
-                let state = submit_report::State::new(
-                    dynamodb.clone(),
-                    table()?.to_string(),
-                    lapor_shared::ports::SystemClock,
-                )?;
-                wrap(Arc::new(state), |s, r| async move {
+                let s =
+                    submit_report::State::new(dynamodb.clone(), env("TABLE_NAME")?, SystemClock)?;
+                let h = wrap(Arc::new(s), |s, r| async move {
                     submit_report::handle(&s, r).await
-                })
+                });
+                stack.http.insert(f.binary.clone(), h);
             }
             "get-report" => {
-                let state = get_report::State::new(
-                    dynamodb.clone(),
-                    table()?.to_string(),
-                    lapor_shared::ports::SystemClock,
-                );
-                wrap(Arc::new(state), |s, r| async move {
+                let s = get_report::State::new(dynamodb.clone(), env("TABLE_NAME")?, SystemClock);
+                let h = wrap(Arc::new(s), |s, r| async move {
                     get_report::handle(&s, r).await
-                })
+                });
+                stack.http.insert(f.binary.clone(), h);
             }
-            "list-categories" => wrap(Arc::new(()), |_, r| list_categories::handle(r)),
-            other => {
-                tracing::warn!(binary = other, "unknown binary in template");
-                continue;
+            "list-categories" => {
+                let h = wrap(Arc::new(()), |_, r| list_categories::handle(r));
+                stack.http.insert(f.binary.clone(), h);
             }
-        };
-        out.insert(route.binary.clone(), handler);
+            "staff-api" => {
+                let s = staff_api::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    sqs.clone(),
+                    env("FORWARDING_QUEUE_URL")?,
+                    SystemClock,
+                );
+                let h = wrap(
+                    Arc::new(s),
+                    |s, r| async move { staff_api::handle(&s, r).await },
+                );
+                stack.http.insert(f.binary.clone(), h);
+            }
+            "agency-api" => {
+                let s = agency_api::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    lapor_shared::adapters::sqs::long_poll_client(config),
+                    SystemClock,
+                );
+                let h = wrap(Arc::new(s), |s, r| async move {
+                    agency_api::handle(&s, r).await
+                });
+                stack.http.insert(f.binary.clone(), h);
+            }
+            "report-followup" => {
+                let s = report_followup::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    sqs.clone(),
+                    env("FORWARDING_QUEUE_URL")?,
+                    SystemClock,
+                );
+                let h = wrap(Arc::new(s), |s, r| async move {
+                    report_followup::handle(&s, r).await
+                });
+                stack.http.insert(f.binary.clone(), h);
+            }
+            "forwarder" => {
+                let s = Arc::new(forwarder::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    sqs.clone(),
+                ));
+                let s2 = s.clone();
+                stack.sqs.insert(
+                    f.binary.clone(),
+                    sqs_handler(move |event| {
+                        let s = s.clone();
+                        async move { Ok(forwarder::handle_sqs(&s, event).await) }
+                    }),
+                );
+                stack.schedules.insert(
+                    f.binary.clone(),
+                    schedule_handler(move |_| {
+                        let s = s2.clone();
+                        async move {
+                            match forwarder::handle_schedule(&s).await {
+                                (_, 0) => Ok(()),
+                                (_, failed) => Err(format!("{failed} hand-offs not delivered")),
+                            }
+                        }
+                    }),
+                );
+            }
+            "sla-monitor" => {
+                let s = Arc::new(sla_monitor::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    SystemClock,
+                )?);
+                stack.schedules.insert(
+                    f.binary.clone(),
+                    schedule_handler(move |_| {
+                        let s = s.clone();
+                        async move {
+                            sla_monitor::run_once(&s)
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| e.to_string())
+                        }
+                    }),
+                );
+            }
+            other => tracing::warn!(binary = other, "unknown binary in template"),
+        }
     }
-    Ok(out)
+    Ok(stack)
 }

@@ -1,7 +1,9 @@
-//! Reads the SAM template: the one source of truth for tables and routes, locally too.
+//! Reads the SAM template: the one source of truth for tables, queues, routes, event
+//! sources and schedules, locally too.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use serde_norway::Value;
 
@@ -35,6 +37,20 @@ pub struct IndexSpec {
     pub projection: String,
 }
 
+/// An `AWS::SQS::Queue`, with the properties the local stack needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSpec {
+    pub logical_id: String,
+    pub fifo: bool,
+    pub content_based_deduplication: bool,
+    /// `VisibilityTimeout`, seconds.
+    pub visibility_timeout: Option<i32>,
+    /// `MessageRetentionPeriod`, seconds.
+    pub retention: Option<i32>,
+    /// `RedrivePolicy`: (logical id of the dead-letter queue, `maxReceiveCount`).
+    pub redrive: Option<(String, i32)>,
+}
+
 /// One HttpApi event of a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -45,6 +61,40 @@ pub struct Route {
     pub binary: String,
     /// Environment variables that `!Ref` a resource: name → logical id.
     pub env_refs: BTreeMap<String, String>,
+    /// The HttpApi authorizer protecting the route (`Auth.Authorizer`, else the API's
+    /// `Auth.DefaultAuthorizer`); `None` for a public route (also `Authorizer: NONE`).
+    pub authorizer: Option<String>,
+}
+
+/// An `SQS` event of a function (a Lambda event source mapping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsEventSpec {
+    /// The queue's logical id, from `Queue: !GetAtt X.Arn`.
+    pub queue_logical_id: String,
+    /// `BatchSize`, 10 by default.
+    pub batch_size: i32,
+    /// `FunctionResponseTypes` contains `ReportBatchItemFailures`.
+    pub report_batch_item_failures: bool,
+}
+
+/// A `Schedule` (or `ScheduleV2`) event of a function with a `rate(...)` expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleSpec {
+    /// The event's name in the function's `Events`.
+    pub name: String,
+    pub rate: Duration,
+}
+
+/// An `AWS::Serverless::Function` that the local stack can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSpec {
+    pub logical_id: String,
+    /// The cargo binary named in `Metadata.BuildProperties.Binary`.
+    pub binary: String,
+    /// Environment variables that `!Ref` a resource (Globals merged): name → logical id.
+    pub env_refs: BTreeMap<String, String>,
+    pub sqs_events: Vec<SqsEventSpec>,
+    pub schedules: Vec<ScheduleSpec>,
 }
 
 pub struct Template {
@@ -55,6 +105,30 @@ fn s(v: &Value) -> Option<&str> {
     match v {
         Value::String(s) => Some(s),
         Value::Tagged(t) => s(&t.value),
+        _ => None,
+    }
+}
+
+/// An integer written as a number or a string (`VisibilityTimeout: "60"`).
+fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Tagged(t) => int(&t.value),
+        _ => None,
+    }
+}
+
+/// A boolean written as a boolean or a string (`FifoQueue: "true"`).
+fn boolean(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        Value::Tagged(t) => boolean(&t.value),
         _ => None,
     }
 }
@@ -76,6 +150,36 @@ fn reference(v: &Value) -> Option<String> {
         Value::Mapping(m) => m.get("Ref").and_then(s).map(str::to_string),
         _ => None,
     }
+}
+
+/// `!GetAtt X.Arn`, `!GetAtt [X, Arn]`, `{Fn::GetAtt: X.Arn}` or `{Fn::GetAtt: [X, Arn]}` → X.
+fn get_att_arn(v: &Value) -> Option<String> {
+    fn target(v: &Value) -> Option<String> {
+        let (id, attr) = match v {
+            Value::Sequence(seq) if seq.len() == 2 => (s(&seq[0])?, s(&seq[1])?),
+            other => s(other)?.split_once('.')?,
+        };
+        (attr == "Arn").then(|| id.to_string())
+    }
+    match v {
+        Value::Tagged(t) if t.tag == "GetAtt" || t.tag == "!GetAtt" => target(&t.value),
+        Value::Mapping(m) => m.get("Fn::GetAtt").and_then(target),
+        _ => None,
+    }
+}
+
+/// `rate(1 minute)`, `rate(5 minutes)`, `rate(2 hours)`, `rate(1 day)`, ... → the period.
+pub fn parse_rate(expr: &str) -> Option<Duration> {
+    let inner = expr.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(char::is_whitespace)?;
+    let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
+    let secs = match unit.trim() {
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3_600,
+        "day" | "days" => 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(n.checked_mul(secs)?))
 }
 
 impl Template {
@@ -104,13 +208,17 @@ impl Template {
             .unwrap_or_default()
     }
 
+    fn resource(&self, logical_id: &str) -> Option<&Value> {
+        self.root.get("Resources")?.get(logical_id)
+    }
+
     pub fn tables(&self) -> Vec<TableSpec> {
         self.resources("AWS::DynamoDB::Table")
             .into_iter()
             .map(|(id, r)| {
                 let p = &r["Properties"];
                 let ttl = p.get("TimeToLiveSpecification").and_then(|t| {
-                    let enabled = t.get("Enabled").and_then(Value::as_bool).unwrap_or(false);
+                    let enabled = t.get("Enabled").and_then(boolean).unwrap_or(false);
                     enabled
                         .then(|| t.get("AttributeName").and_then(s).map(str::to_string))
                         .flatten()
@@ -150,18 +258,92 @@ impl Template {
             .collect()
     }
 
-    /// Every HttpApi event of every serverless function.
-    pub fn routes(&self) -> Vec<Route> {
-        let global_env: BTreeMap<String, String> = self.root["Globals"]["Function"]["Environment"]
-            ["Variables"]
+    /// Every `AWS::SQS::Queue` of the template.
+    pub fn queues(&self) -> Vec<QueueSpec> {
+        self.resources("AWS::SQS::Queue")
+            .into_iter()
+            .map(|(id, r)| {
+                let p = &r["Properties"];
+                let redrive = p.get("RedrivePolicy").and_then(|rp| {
+                    let dlq = rp.get("deadLetterTargetArn").and_then(get_att_arn);
+                    let max = rp.get("maxReceiveCount").and_then(int);
+                    match (dlq, max) {
+                        (Some(dlq), Some(max)) => Some((dlq, i32::try_from(max).ok()?)),
+                        _ => {
+                            tracing::warn!(queue = %id, "RedrivePolicy not understood (needs deadLetterTargetArn: !GetAtt <queue>.Arn and maxReceiveCount); ignored locally");
+                            None
+                        }
+                    }
+                });
+                let seconds = |name: &str| {
+                    p.get(name)
+                        .and_then(int)
+                        .and_then(|n| i32::try_from(n).ok())
+                };
+                QueueSpec {
+                    logical_id: id.clone(),
+                    fifo: p.get("FifoQueue").and_then(boolean).unwrap_or(false),
+                    content_based_deduplication: p
+                        .get("ContentBasedDeduplication")
+                        .and_then(boolean)
+                        .unwrap_or(false),
+                    visibility_timeout: seconds("VisibilityTimeout"),
+                    retention: seconds("MessageRetentionPeriod"),
+                    redrive,
+                }
+            })
+            .collect()
+    }
+
+    /// The names of the JWT authorizers of every `AWS::Serverless::HttpApi` (and of
+    /// `Globals.HttpApi`).
+    pub fn jwt_authorizers(&self) -> Vec<String> {
+        let mut apis: Vec<&Value> = self
+            .resources("AWS::Serverless::HttpApi")
+            .into_iter()
+            .map(|(_, r)| &r["Properties"])
+            .collect();
+        apis.push(&self.root["Globals"]["HttpApi"]);
+        let mut names: Vec<String> = apis
+            .into_iter()
+            .filter_map(|p| p["Auth"]["Authorizers"].as_mapping())
+            .flat_map(|m| m.iter())
+            .filter(|(_, a)| a.get("JwtConfiguration").is_some())
+            .filter_map(|(k, _)| s(k).map(str::to_string))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The default authorizer of the HttpApi an event belongs to (`ApiId: !Ref X`, else the
+    /// implicit API configured in `Globals.HttpApi`).
+    fn default_authorizer(&self, event_props: &Value) -> Option<String> {
+        let api = match event_props.get("ApiId").and_then(reference) {
+            Some(id) => &self.resource(&id)?["Properties"],
+            None => &self.root["Globals"]["HttpApi"],
+        };
+        api["Auth"]["DefaultAuthorizer"]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    fn global_env(&self) -> BTreeMap<String, String> {
+        self.root["Globals"]["Function"]["Environment"]["Variables"]
             .as_mapping()
             .map(|m| {
                 m.iter()
                     .filter_map(|(k, v)| Some((s(k)?.to_string(), reference(v)?)))
                     .collect()
             })
-            .unwrap_or_default();
-        let mut routes = Vec::new();
+            .unwrap_or_default()
+    }
+
+    /// Every serverless function with a `Metadata.BuildProperties.Binary`, with its env refs
+    /// and events, in template order.
+    fn serverless_functions(&self) -> Vec<(String, String, BTreeMap<String, String>, &Value)> {
+        let global_env = self.global_env();
+        let mut out = Vec::new();
         for (id, f) in self.resources("AWS::Serverless::Function") {
             let Some(binary) = f["Metadata"]["BuildProperties"]["Binary"].as_str() else {
                 continue;
@@ -177,7 +359,16 @@ impl Template {
                     }
                 }
             }
-            let Some(events) = f["Properties"]["Events"].as_mapping() else {
+            out.push((id, binary.to_string(), env, &f["Properties"]["Events"]));
+        }
+        out
+    }
+
+    /// Every HttpApi event of every serverless function.
+    pub fn routes(&self) -> Vec<Route> {
+        let mut routes = Vec::new();
+        for (id, binary, env, events) in self.serverless_functions() {
+            let Some(events) = events.as_mapping() else {
                 continue;
             };
             for (_, ev) in events {
@@ -188,17 +379,88 @@ impl Template {
                 if let (Some(method), Some(path)) =
                     (p.get("Method").and_then(s), p.get("Path").and_then(s))
                 {
+                    let authorizer = match p["Auth"]["Authorizer"].as_str() {
+                        Some("NONE") => None,
+                        Some(name) => Some(name.to_string()),
+                        None => self.default_authorizer(p),
+                    };
                     routes.push(Route {
                         method: method.to_ascii_uppercase(),
                         path: path.to_string(),
                         function_id: id.clone(),
-                        binary: binary.to_string(),
+                        binary: binary.clone(),
                         env_refs: env.clone(),
+                        authorizer,
                     });
                 }
             }
         }
         routes
+    }
+
+    /// Every serverless function with a binary, with its SQS events and `rate(...)` schedules.
+    /// Cron schedules and disabled events are skipped with a warning.
+    pub fn functions(&self) -> Vec<FunctionSpec> {
+        let mut out = Vec::new();
+        for (id, binary, env_refs, events) in self.serverless_functions() {
+            let mut sqs_events = Vec::new();
+            let mut schedules = Vec::new();
+            for (name, ev) in events.as_mapping().into_iter().flatten() {
+                let name = s(name).unwrap_or_default().to_string();
+                let p = &ev["Properties"];
+                let kind = ev.get("Type").and_then(s).unwrap_or_default();
+                if matches!(kind, "SQS" | "Schedule" | "ScheduleV2")
+                    && (p.get("Enabled").and_then(boolean) == Some(false)
+                        || p.get("State").and_then(s) == Some("DISABLED"))
+                {
+                    tracing::info!(function = %id, event = %name, "event disabled in the template; not run locally");
+                    continue;
+                }
+                match kind {
+                    "SQS" => {
+                        let Some(queue) = p.get("Queue").and_then(get_att_arn) else {
+                            tracing::warn!(function = %id, event = %name, "SQS event without Queue: !GetAtt <queue>.Arn; not run locally");
+                            continue;
+                        };
+                        let report_batch_item_failures =
+                            p["FunctionResponseTypes"].as_sequence().is_some_and(|t| {
+                                t.iter().any(|t| s(t) == Some("ReportBatchItemFailures"))
+                            });
+                        sqs_events.push(SqsEventSpec {
+                            queue_logical_id: queue,
+                            batch_size: p
+                                .get("BatchSize")
+                                .and_then(int)
+                                .and_then(|n| i32::try_from(n).ok())
+                                .unwrap_or(10),
+                            report_batch_item_failures,
+                        });
+                    }
+                    "Schedule" | "ScheduleV2" => {
+                        let expr = p
+                            .get("Schedule")
+                            .or_else(|| p.get("ScheduleExpression"))
+                            .and_then(s)
+                            .unwrap_or_default();
+                        match parse_rate(expr) {
+                            Some(rate) => schedules.push(ScheduleSpec { name, rate }),
+                            None => {
+                                tracing::warn!(function = %id, event = %name, schedule = %expr, "only rate(...) schedules run locally; this one is skipped");
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            out.push(FunctionSpec {
+                logical_id: id,
+                binary,
+                env_refs,
+                sqs_events,
+                schedules,
+            });
+        }
+        out
     }
 }
 
@@ -228,10 +490,295 @@ mod tests {
             submit.env_refs.get("TABLE_NAME").map(String::as_str),
             Some("ReportsTable")
         );
+        assert_eq!(submit.authorizer, None);
         assert!(
             routes
                 .iter()
                 .any(|r| r.path == "/v1/reports/{registration_number}")
         );
+    }
+
+    const SNIPPET: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Environment:
+      Variables:
+        TABLE_NAME: !Ref ReportsTable
+        RUST_LOG: info
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        Authorizers:
+          StaffAuthorizer:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: !Sub https://cognito-idp.${AWS::Region}.amazonaws.com/${Pool}
+              audience: [!Ref Client]
+          CustomAuthorizer:
+            FunctionArn: !GetAtt AuthFn.Arn
+  SecureApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: OtherJwt
+        Authorizers:
+          OtherJwt:
+            JwtConfiguration: {issuer: https://example.test, audience: [x]}
+  WorkQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 60
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt WorkDLQ.Arn
+        maxReceiveCount: 3
+  WorkDLQ:
+    Type: AWS::SQS::Queue
+    Properties:
+      MessageRetentionPeriod: 1209600
+  ListQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+      ContentBasedDeduplication: "true"
+      VisibilityTimeout: "30"
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt [ListDLQ, Arn]
+        maxReceiveCount: "5"
+  ListDLQ:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+  MapQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy:
+        deadLetterTargetArn: {"Fn::GetAtt": [WorkDLQ, Arn]}
+        maxReceiveCount: 7
+  StringMapQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy:
+        deadLetterTargetArn: {"Fn::GetAtt": WorkDLQ.Arn}
+        maxReceiveCount: 2
+  StaffFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildProperties:
+        Binary: staff-api
+    Properties:
+      Environment:
+        Variables:
+          WORK_QUEUE_URL: !Ref WorkQueue
+      Events:
+        List:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Method: get
+            Path: /v1/staff/reports
+            Auth:
+              Authorizer: StaffAuthorizer
+        Public:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Method: GET
+            Path: /v1/public
+        Defaulted:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref SecureApi
+            Method: GET
+            Path: /v1/secure
+        OptedOut:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref SecureApi
+            Method: GET
+            Path: /v1/open
+            Auth:
+              Authorizer: NONE
+  WorkerFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildProperties:
+        Binary: worker
+    Properties:
+      Events:
+        Work:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt WorkQueue.Arn
+            BatchSize: 5
+            MaximumBatchingWindowInSeconds: 1
+            FunctionResponseTypes:
+              - ReportBatchItemFailures
+        List:
+          Type: SQS
+          Properties:
+            Queue: {"Fn::GetAtt": [ListQueue, Arn]}
+        Sweep:
+          Type: Schedule
+          Properties:
+            Schedule: rate(5 minutes)
+        Hourly:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(1 hour)
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: cron(0 17 * * ? *)
+        Off:
+          Type: Schedule
+          Properties:
+            Schedule: rate(1 minute)
+            Enabled: false
+  Unbuilt:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Tick:
+          Type: Schedule
+          Properties:
+            Schedule: rate(1 minute)
+"#;
+
+    #[test]
+    fn reads_queues_and_their_redrive_policies() {
+        let t = Template::parse(SNIPPET).unwrap();
+        let queues: BTreeMap<String, QueueSpec> = t
+            .queues()
+            .into_iter()
+            .map(|q| (q.logical_id.clone(), q))
+            .collect();
+        assert_eq!(queues.len(), 6);
+        let work = &queues["WorkQueue"];
+        assert!(!work.fifo);
+        assert_eq!(work.visibility_timeout, Some(60));
+        assert_eq!(work.retention, None);
+        assert_eq!(work.redrive, Some(("WorkDLQ".into(), 3)));
+        let dlq = &queues["WorkDLQ"];
+        assert_eq!(
+            (dlq.retention, dlq.redrive.clone()),
+            (Some(1_209_600), None)
+        );
+        let list = &queues["ListQueue"];
+        assert!(list.fifo && list.content_based_deduplication);
+        assert_eq!(list.visibility_timeout, Some(30));
+        assert_eq!(list.redrive, Some(("ListDLQ".into(), 5)));
+        assert!(queues["ListDLQ"].fifo);
+        assert_eq!(queues["MapQueue"].redrive, Some(("WorkDLQ".into(), 7)));
+        assert_eq!(
+            queues["StringMapQueue"].redrive,
+            Some(("WorkDLQ".into(), 2))
+        );
+    }
+
+    #[test]
+    fn reads_functions_with_sqs_events_and_rate_schedules() {
+        let t = Template::parse(SNIPPET).unwrap();
+        let functions = t.functions();
+        assert_eq!(
+            functions
+                .iter()
+                .map(|f| f.binary.as_str())
+                .collect::<Vec<_>>(),
+            ["staff-api", "worker"]
+        );
+        let staff = &functions[0];
+        assert_eq!(staff.logical_id, "StaffFunction");
+        assert_eq!(
+            staff.env_refs,
+            BTreeMap::from([
+                ("TABLE_NAME".to_string(), "ReportsTable".to_string()),
+                ("WORK_QUEUE_URL".to_string(), "WorkQueue".to_string()),
+            ])
+        );
+        assert!(staff.sqs_events.is_empty() && staff.schedules.is_empty());
+        let worker = &functions[1];
+        assert_eq!(
+            worker.sqs_events,
+            [
+                SqsEventSpec {
+                    queue_logical_id: "WorkQueue".into(),
+                    batch_size: 5,
+                    report_batch_item_failures: true,
+                },
+                SqsEventSpec {
+                    queue_logical_id: "ListQueue".into(),
+                    batch_size: 10,
+                    report_batch_item_failures: false,
+                },
+            ]
+        );
+        assert_eq!(
+            worker.schedules,
+            [
+                ScheduleSpec {
+                    name: "Sweep".into(),
+                    rate: Duration::from_secs(300),
+                },
+                ScheduleSpec {
+                    name: "Hourly".into(),
+                    rate: Duration::from_secs(3_600),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_route_authorizers() {
+        let t = Template::parse(SNIPPET).unwrap();
+        assert_eq!(t.jwt_authorizers(), ["OtherJwt", "StaffAuthorizer"]);
+        let auth: BTreeMap<String, Option<String>> = t
+            .routes()
+            .into_iter()
+            .map(|r| (format!("{} {}", r.method, r.path), r.authorizer))
+            .collect();
+        assert_eq!(
+            auth,
+            BTreeMap::from([
+                (
+                    "GET /v1/staff/reports".to_string(),
+                    Some("StaffAuthorizer".to_string())
+                ),
+                ("GET /v1/public".to_string(), None),
+                ("GET /v1/secure".to_string(), Some("OtherJwt".to_string())),
+                ("GET /v1/open".to_string(), None),
+            ])
+        );
+    }
+
+    #[test]
+    fn parses_rate_expressions() {
+        assert_eq!(parse_rate("rate(1 minute)"), Some(Duration::from_secs(60)));
+        assert_eq!(
+            parse_rate("rate(5 minutes)"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            parse_rate("rate(2 hours)"),
+            Some(Duration::from_secs(7_200))
+        );
+        assert_eq!(parse_rate("rate(1 day)"), Some(Duration::from_secs(86_400)));
+        assert_eq!(
+            parse_rate("rate(3 days)"),
+            Some(Duration::from_secs(259_200))
+        );
+        for bad in [
+            "rate(0 minutes)",
+            "rate(5 seconds)",
+            "rate(minutes)",
+            "rate(-1 minutes)",
+            "cron(0 17 * * ? *)",
+            "rate(5 minutes",
+            "",
+        ] {
+            assert_eq!(parse_rate(bad), None, "{bad}");
+        }
     }
 }

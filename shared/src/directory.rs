@@ -80,7 +80,12 @@ pub fn suggest(
 ) -> Vec<&'static Agency> {
     let mut out: Vec<&'static Agency> = category
         .and_then(self::category)
-        .map(|c| c.default_agencies.iter().filter_map(|a| agency(a)).collect())
+        .map(|c| {
+            c.default_agencies
+                .iter()
+                .filter_map(|a| agency(a))
+                .collect()
+        })
         .unwrap_or_default();
     let regional = regency_code
         .and_then(regional_government)
@@ -127,7 +132,10 @@ mod tests {
             ["pemprov-52"]
         );
         assert!(suggest(Some("nope"), Some("99"), None).is_empty());
-        assert_eq!(suggest(Some("pertanahan"), None, None)[0].code, "kemen-atr-bpn");
+        assert_eq!(
+            suggest(Some("pertanahan"), None, None)[0].code,
+            "kemen-atr-bpn"
+        );
     }
 
     #[test]

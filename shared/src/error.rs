@@ -16,17 +16,27 @@ pub enum FieldIssue {
     Required,
     UnknownField,
     InvalidType,
-    TooShort { min: usize },
-    TooLong { max: usize },
-    InvalidValue { allowed: String },
-    InvalidFormat { expected: &'static str },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    InvalidValue {
+        allowed: String,
+    },
+    InvalidFormat {
+        expected: &'static str,
+    },
     InvalidNik(NikError),
     InvalidPhone,
     InvalidEmail,
     FutureDate,
     NotAllowed,
     ConsentRequired,
-    TooMany { max: usize },
+    TooMany {
+        max: usize,
+    },
     /// An agency in the directory that has no hand-off queue yet.
     AgencyNotOnboarded,
     /// A reference to a report that does not exist.
@@ -125,7 +135,9 @@ impl FieldIssue {
             (FieldIssue::UnknownReport, Lang::Id) => {
                 "Tidak ada laporan dengan nomor registrasi ini.".into()
             }
-            (FieldIssue::UnknownReport, Lang::En) => "No report has this registration number.".into(),
+            (FieldIssue::UnknownReport, Lang::En) => {
+                "No report has this registration number.".into()
+            }
             (FieldIssue::Inconsistent, Lang::Id) => {
                 "Isian ini tidak sesuai dengan isian lain pada permintaan.".into()
             }

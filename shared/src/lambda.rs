@@ -88,6 +88,43 @@ pub fn error_response(err: &ApiError, lang: Lang) -> Response<Body> {
     resp
 }
 
+/// The JWT claims the HTTP API's authorizer verified (`None` when no authorizer ran).
+pub fn jwt_claims(req: &Request) -> Option<&std::collections::HashMap<String, String>> {
+    use lambda_http::RequestExt;
+    req.request_context_ref()?
+        .authorizer()?
+        .jwt
+        .as_ref()
+        .map(|j| &j.claims)
+}
+
+/// The query string as a map of first values.
+pub fn query_map(req: &Request) -> std::collections::HashMap<String, String> {
+    use lambda_http::RequestExt;
+    req.query_string_parameters_ref()
+        .map(|q| {
+            q.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Like [`json_body`], but an empty body counts as `{}` (actions whose fields are optional).
+pub fn optional_json_body(req: &Request) -> Result<Value, ApiError> {
+    let empty = match req.body() {
+        Body::Empty => true,
+        Body::Text(t) => t.trim().is_empty(),
+        Body::Binary(b) => b.iter().all(u8::is_ascii_whitespace),
+        _ => true,
+    };
+    if empty {
+        Ok(Value::Object(Default::default()))
+    } else {
+        json_body(req)
+    }
+}
+
 /// Either answer of a handler.
 pub fn respond(result: Result<Response<Body>, ApiError>, lang: Lang) -> Response<Body> {
     result.unwrap_or_else(|e| error_response(&e, lang))

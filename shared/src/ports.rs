@@ -165,8 +165,10 @@ pub trait WorkflowStore: Send + Sync {
     fn apply(&self, change: Change<'_>) -> impl Future<Output = Result<(), ChangeError>> + Send;
 
     /// The triage queue, served by an index, never a scan.
-    fn queue(&self, query: &QueueQuery)
-    -> impl Future<Output = Result<QueuePage, StoreError>> + Send;
+    fn queue(
+        &self,
+        query: &QueueQuery,
+    ) -> impl Future<Output = Result<QueuePage, StoreError>> + Send;
 }
 
 /// The outbox of hand-offs not yet on an agency's queue.

@@ -10,7 +10,7 @@ use crate::directory;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
-use crate::ports::{CreateError, ReportStore};
+use crate::ports::{CreateError, ReportRecord, ReportStore, WorkflowStore};
 use crate::regno::RegistrationNumber;
 use crate::report::{
     Actor, Channel, EventType, Kind, Location, Privacy, Report, Status, TimelineEvent,
@@ -211,12 +211,22 @@ pub struct TimelineView {
     pub status: Option<&'static str>,
     pub actor: String,
     pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 #[derive(Serialize)]
 pub struct AgencyView {
     pub code: String,
     pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct ReasonView {
+    pub code: &'static str,
+    pub label: &'static str,
 }
 
 /// What the holder of the tracking token sees. Never the reporter's identity.
@@ -233,13 +243,14 @@ pub struct FullView {
     pub privacy: Privacy,
     pub channel: Channel,
     pub attachments: Vec<String>,
+    pub reject_reason: Option<ReasonView>,
     pub timeline: Vec<TimelineView>,
     pub agencies: Vec<AgencyView>,
-    pub responses: Vec<TimelineView>,
+    pub responses: Vec<crate::workflow::ResponseView>,
     pub updates: Vec<TimelineView>,
 }
 
-fn stage(report: &Report, today: Date, lang: Lang) -> StageView {
+pub fn stage(report: &Report, today: Date, lang: Lang) -> StageView {
     StageView {
         registration_number: report.registration_number.to_string(),
         status: report.status.code(),
@@ -250,18 +261,54 @@ fn stage(report: &Report, today: Date, lang: Lang) -> StageView {
     }
 }
 
-fn timeline_view(e: &TimelineEvent) -> TimelineView {
+pub fn timeline_view(e: &TimelineEvent) -> TimelineView {
     TimelineView {
         at: format_wib(e.at),
         event_type: e.event_type.code(),
         status: e.status.map(Status::code),
         actor: e.actor.code(),
         note: e.note.clone(),
+        reason: e.reason.map(|r| r.code()),
+        attachments: e.attachments.clone(),
+    }
+}
+
+/// The full view of a report's record: content, timeline, agencies, responses, updates.
+pub fn full_view(record: &ReportRecord, today: Date, lang: Lang) -> FullView {
+    let report = &record.report;
+    FullView {
+        stage: stage(report, today, lang),
+        kind: report.kind,
+        title: report.title.clone(),
+        description: report.description.clone(),
+        category: report.category.clone(),
+        location: report.location.clone(),
+        incident_date: report.incident_date.map(format_date),
+        privacy: report.privacy,
+        channel: report.channel,
+        attachments: report.attachments.clone(),
+        reject_reason: report.reject_reason.map(|r| ReasonView {
+            code: r.code(),
+            label: r.label(lang),
+        }),
+        timeline: record.events.iter().map(timeline_view).collect(),
+        agencies: report
+            .agencies
+            .iter()
+            .map(|a| crate::workflow::agency_view(a))
+            .collect(),
+        responses: crate::workflow::responses(record),
+        updates: record
+            .events
+            .iter()
+            .filter(|e| e.event_type == EventType::CitizenUpdate)
+            .map(timeline_view)
+            .collect(),
     }
 }
 
 /// Looks a report up by its number, with the full view when the tracking token matches.
-pub async fn lookup<S: ReportStore>(
+pub async fn lookup<S: ReportStore + WorkflowStore>(
     store: &S,
     now: OffsetDateTime,
     number: &str,
@@ -269,41 +316,23 @@ pub async fn lookup<S: ReportStore>(
     lang: Lang,
 ) -> Result<Vec<u8>, ApiError> {
     let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
-    let report = store
-        .report(&number)
-        .await?
-        .ok_or(ApiError::ReportNotFound)?;
     let today = wib_date(now);
     let json = match token {
-        None => serde_json::to_vec(&stage(&report, today, lang)),
+        None => {
+            let report = ReportStore::report(store, &number)
+                .await?
+                .ok_or(ApiError::ReportNotFound)?;
+            serde_json::to_vec(&stage(&report, today, lang))
+        }
         Some(t) => {
-            if !verify_token(t, &report.tracking_token_hash) {
+            let record = store
+                .record(&number)
+                .await?
+                .ok_or(ApiError::ReportNotFound)?;
+            if !verify_token(t, &record.report.tracking_token_hash) {
                 return Err(ApiError::InvalidTrackingToken);
             }
-            let events = store.timeline(&number).await?;
-            let of_type = |ty: EventType| {
-                events
-                    .iter()
-                    .filter(move |e| e.event_type == ty)
-                    .map(timeline_view)
-            };
-            let view = FullView {
-                stage: stage(&report, today, lang),
-                kind: report.kind,
-                title: report.title.clone(),
-                description: report.description.clone(),
-                category: report.category.clone(),
-                location: report.location.clone(),
-                incident_date: report.incident_date.map(format_date),
-                privacy: report.privacy,
-                channel: report.channel,
-                attachments: report.attachments.clone(),
-                timeline: events.iter().map(timeline_view).collect(),
-                agencies: Vec::new(),
-                responses: of_type(EventType::AgencyResponse).collect(),
-                updates: of_type(EventType::CitizenUpdate).collect(),
-            };
-            serde_json::to_vec(&view)
+            serde_json::to_vec(&full_view(&record, today, lang))
         }
     };
     json.map_err(|_| ApiError::Internal)

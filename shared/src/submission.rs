@@ -56,7 +56,7 @@ pub fn parse_json_object(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// Turns a serde error into a field error naming the field, never echoing the value.
-fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+pub(crate) fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = err.path().to_string();
     let msg = err.inner().to_string();
     let field = if path.is_empty() || path == "." {
@@ -72,7 +72,7 @@ fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
 }
 
 /// Text checks shared by every free-text field. Returns the trimmed text.
-fn text(
+pub(crate) fn text(
     errors: &mut Vec<FieldError>,
     field: &str,
     value: Option<String>,
@@ -110,7 +110,7 @@ fn text(
     None
 }
 
-fn code<T>(
+pub(crate) fn code<T>(
     errors: &mut Vec<FieldError>,
     field: &str,
     value: Option<String>,
@@ -136,6 +136,31 @@ fn code<T>(
             parsed
         }
     }
+}
+
+/// Checks a list of attachment ids (ULIDs, at most [`MAX_ATTACHMENTS`], no repeats).
+pub(crate) fn attachment_ids(e: &mut Vec<FieldError>, attachments: Vec<String>) -> Vec<String> {
+    if attachments.len() > MAX_ATTACHMENTS {
+        e.push(FieldError::new(
+            "attachments",
+            FieldIssue::TooMany {
+                max: MAX_ATTACHMENTS,
+            },
+        ));
+    }
+    let mut ids = Vec::with_capacity(attachments.len());
+    for (i, a) in attachments.iter().enumerate().take(MAX_ATTACHMENTS) {
+        match ulid::Ulid::from_string(a.trim()) {
+            Ok(id) if !ids.contains(&id.to_string()) => ids.push(id.to_string()),
+            _ => e.push(FieldError::new(
+                format!("attachments[{i}]"),
+                FieldIssue::InvalidFormat {
+                    expected: "attachment id (ULID)",
+                },
+            )),
+        }
+    }
+    ids
 }
 
 /// Validates a submission object. `today_wib` bounds the incident date. Every problem is
@@ -290,27 +315,7 @@ pub fn validate_submission(
         None => e.push(FieldError::new("consent", FieldIssue::Required)),
     }
 
-    let attachments = input.attachments.unwrap_or_default();
-    if attachments.len() > MAX_ATTACHMENTS {
-        e.push(FieldError::new(
-            "attachments",
-            FieldIssue::TooMany {
-                max: MAX_ATTACHMENTS,
-            },
-        ));
-    }
-    let mut ids = Vec::with_capacity(attachments.len());
-    for (i, a) in attachments.iter().enumerate().take(MAX_ATTACHMENTS) {
-        match ulid::Ulid::from_string(a.trim()) {
-            Ok(id) if !ids.contains(&id.to_string()) => ids.push(id.to_string()),
-            _ => e.push(FieldError::new(
-                format!("attachments[{i}]"),
-                FieldIssue::InvalidFormat {
-                    expected: "attachment id (ULID)",
-                },
-            )),
-        }
-    }
+    let ids = attachment_ids(e, input.attachments.unwrap_or_default());
 
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

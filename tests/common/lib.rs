@@ -31,11 +31,15 @@ pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
-/// A fresh, uniquely named copy of every table of the template.
+/// A fresh, uniquely named copy of every table and queue of the template.
 pub struct Ctx {
     pub config: aws_config::SdkConfig,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Logical id → physical name (tables) or URL (queues): what `!Ref` resolves to.
     pub tables: std::collections::BTreeMap<String, String>,
+    pub physical: lapor_local::provision::Physical,
+    /// The unique prefix of this context's resources.
+    pub prefix: String,
 }
 
 impl Ctx {
@@ -44,13 +48,16 @@ impl Ctx {
         let config = sdk_config_for(&endpoint()).await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         let prefix = format!("t{}-", ulid::Ulid::new().to_string().to_lowercase());
-        let tables = lapor_local::provision::create_tables(&dynamodb, &template(), &prefix)
+        // Queues with a 1 s visibility timeout, so redelivery and redrive take seconds.
+        let physical = lapor_local::provision::provision(&config, &template(), &prefix, Some(1))
             .await
-            .expect("tables created on moto");
+            .expect("tables and queues created on moto");
         Ctx {
             config,
             dynamodb,
-            tables,
+            tables: physical.refs.clone(),
+            physical,
+            prefix,
         }
     }
 
@@ -100,7 +107,12 @@ pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Option<
         None => Body::Empty,
     };
     let req: Request = b.body(body).expect("request");
-    if let Some(number) = path.strip_prefix("/v1/reports/") {
+    let path = path.split('?').next().unwrap_or(path);
+    let number = path
+        .strip_prefix("/v1/reports/")
+        .or_else(|| path.strip_prefix("/v1/staff/reports/"));
+    if let Some(rest) = number {
+        let number = rest.split('/').next().unwrap_or(rest);
         let mut params = HashMap::new();
         params.insert("registration_number".to_string(), number.to_string());
         return req.with_path_parameters(params);
@@ -170,7 +182,7 @@ pub fn install_log_capture() -> LogBuffer {
         let subscriber = tracing_subscriber::fmt()
             .json()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "info,lapor_shared=debug,submit_report=debug,get_report=debug,lapor_local=debug",
+                "info,lapor_shared=debug,submit_report=debug,get_report=debug,staff_api=debug,agency_api=debug,report_followup=debug,forwarder=debug,sla_monitor=debug,lapor_local=debug",
             ))
             .with_writer(move || writer.clone())
             .finish();
@@ -184,4 +196,232 @@ pub fn captured_logs() -> String {
     let buf = install_log_capture();
     let bytes = buf.0.lock().map(|b| b.clone()).unwrap_or_default();
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+// ---- the whole local stack, as `scripts/run` wires it ---------------------------------
+
+use lapor_local::auth::DevAuth;
+use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::sqs::SqsQueueAdmin;
+
+/// Hand-off queues in tests: an unacknowledged case reappears after 2 s.
+pub const TEST_HANDOFF_VISIBILITY: i32 = 2;
+
+/// The template's resources (unique names), the given agencies onboarded, the HTTP API
+/// router with the JWT authorizer emulation, and optionally the SQS event sources and
+/// schedules running in the background as Lambda would run them.
+pub struct Stack {
+    pub ctx: Ctx,
+    pub app: axum::Router,
+    pub auth: Arc<DevAuth>,
+    pub keys: HashMap<String, String>,
+    pub store: DynamoReportStore,
+    pub sqs: aws_sdk_sqs::Client,
+    pub stack: lapor_local::stack::Stack,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Stack {
+    pub async fn start(agencies: &[&str], run_event_sources: bool) -> Stack {
+        let ctx = Ctx::new().await;
+        let store = DynamoReportStore::new(ctx.dynamodb.clone(), ctx.table());
+        let sqs = aws_sdk_sqs::Client::new(&ctx.config);
+        let admin = SqsQueueAdmin::new(sqs.clone(), format!("{}handoff-", ctx.prefix));
+        let mut keys = HashMap::new();
+        for code in agencies {
+            let agency = lapor_shared::directory::agency(code).expect("agency in the directory");
+            let done = lapor_shared::agencies::onboard(
+                &store,
+                &admin,
+                agency,
+                TEST_HANDOFF_VISIBILITY,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .expect("onboarded");
+            let key = done.key.expect("a first key");
+            keys.insert(code.to_string(), key.as_str().to_string());
+        }
+        let template = template();
+        let functions = template.functions();
+        let stack = lapor_local::stack::build(&functions, &ctx.config, &ctx.tables).expect("stack");
+        let auth = Arc::new(DevAuth::random().expect("dev auth"));
+        let app = lapor_local::server::router(&template.routes(), &stack.http, Some(auth.clone()));
+        let mut tasks = Vec::new();
+        if run_event_sources {
+            for f in &functions {
+                for ev in &f.sqs_events {
+                    let q = ctx.physical.queue(&ev.queue_logical_id).expect("queue");
+                    let h = stack.sqs.get(&f.binary).expect("sqs handler").clone();
+                    tasks.push(lapor_local::events::spawn_sqs_poller(
+                        sqs.clone(),
+                        q.url,
+                        q.arn,
+                        ev.batch_size,
+                        ev.report_batch_item_failures,
+                        h,
+                    ));
+                }
+            }
+        }
+        Stack {
+            ctx,
+            app,
+            auth,
+            keys,
+            store,
+            sqs,
+            stack,
+            tasks,
+        }
+    }
+
+    /// `Authorization` for a staff member of `group`, signed like the local run's tokens.
+    pub fn staff(&self, group: &str) -> String {
+        format!(
+            "Bearer {}",
+            self.auth.mint(
+                &format!("test-{group}"),
+                &[group],
+                std::time::Duration::from_secs(600)
+            )
+        )
+    }
+
+    pub fn analyst(&self) -> String {
+        self.staff("analyst")
+    }
+
+    pub fn agency(&self, code: &str) -> String {
+        format!("Bearer {}", self.keys[code])
+    }
+
+    /// One HTTP request through the local API router; returns the status and JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        use tower::ServiceExt;
+        let mut b = axum::http::Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let body = match body {
+            Some(v) => {
+                b = b.header("content-type", "application/json");
+                axum::body::Body::from(v.to_string())
+            }
+            None => axum::body::Body::empty(),
+        };
+        let resp = self
+            .app
+            .clone()
+            .oneshot(b.body(body).expect("request"))
+            .await
+            .expect("router answers");
+        let status = resp.status().as_u16();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, json)
+    }
+
+    /// Submits a valid report; returns (registration number, tracking token).
+    pub async fn submit(&self, body: &Value) -> (String, String) {
+        let (s, v) = self.call("POST", "/v1/reports", &[], Some(body)).await;
+        assert_eq!(s, 201, "{v}");
+        (
+            v["registration_number"]
+                .as_str()
+                .expect("number")
+                .to_string(),
+            v["tracking_token"].as_str().expect("token").to_string(),
+        )
+    }
+
+    /// Staff action on a report; asserts the status code.
+    pub async fn act(&self, number: &str, action: &str, body: Value, expect: u16) -> Value {
+        let auth = self.analyst();
+        let (s, v) = self
+            .call(
+                "POST",
+                &format!("/v1/staff/reports/{number}/{action}"),
+                &[("authorization", &auth)],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(s, expect, "{action}: {v}");
+        v
+    }
+
+    /// Polls an agency's cases until some arrive (the forwarder runs asynchronously).
+    pub async fn poll_until_cases(&self, agency: &str, within: std::time::Duration) -> Vec<Value> {
+        let auth = self.agency(agency);
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let (s, v) = self
+                .call(
+                    "GET",
+                    "/v1/agency/cases?wait=1",
+                    &[("authorization", &auth)],
+                    None,
+                )
+                .await;
+            assert_eq!(s, 200, "{v}");
+            let cases = v["cases"].as_array().cloned().unwrap_or_default();
+            if !cases.is_empty() || std::time::Instant::now() > deadline {
+                return cases;
+            }
+        }
+    }
+
+    /// Messages in a queue (visible + in flight), as SQS counts them.
+    pub async fn queue_depth(&self, url: &str) -> (i64, i64) {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(A::ApproximateNumberOfMessages)
+            .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .expect("queue attributes");
+        let attrs = out.attributes.unwrap_or_default();
+        let n = |a: A| attrs.get(&a).and_then(|v| v.parse().ok()).unwrap_or(-1);
+        (
+            n(A::ApproximateNumberOfMessages),
+            n(A::ApproximateNumberOfMessagesNotVisible),
+        )
+    }
+}
+
+/// A request carrying JWT claims as API Gateway's authorizer passes them (for calling a
+/// handler directly, e.g. with a fixed clock).
+pub fn with_claims(req: Request, sub: &str, groups: &str) -> Request {
+    use lambda_http::aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+        ApiGatewayV2httpRequestContext,
+    };
+    use lambda_http::request::RequestContext;
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims.insert("sub".into(), sub.into());
+    jwt.claims.insert("cognito:groups".into(), groups.into());
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.jwt = Some(jwt);
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.authorizer = Some(authorizer);
+    req.with_request_context(RequestContext::ApiGatewayV2(ctx))
 }

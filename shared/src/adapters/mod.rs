@@ -6,3 +6,5 @@ pub mod memory;
 pub mod aws;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+#[cfg(feature = "sqs")]
+pub mod sqs;

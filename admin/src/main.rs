@@ -1,0 +1,137 @@
+//! `lapor-admin`: agency onboarding and key rotation, run by an operator with AWS
+//! credentials for the stack's account (or against moto locally). No redeploy needed:
+//! hand-off queues are created here and the functions find them through the agency record.
+//!
+//! ```text
+//! lapor-admin onboard --table <ReportsTableName> --code kemenkes
+//! lapor-admin onboard --table <ReportsTableName> --all
+//! lapor-admin onboard --table <T> --code pemkot-3273 --name "Pemerintah Kota Bandung" --kind pemda --region 3273
+//! lapor-admin rotate-key --table <T> --code kemenkes [--grace-hours 24]
+//! lapor-admin show --table <T> --code kemenkes
+//! ```
+//! Options: `--queue-prefix` (default `lapor-handoff-`, the prefix the template's IAM
+//! policies grant), `--visibility` seconds (default 300).
+
+use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::sqs::SqsQueueAdmin;
+use lapor_shared::agencies::{self, DEFAULT_VISIBILITY_SECONDS};
+use lapor_shared::directory::{self, Agency, AgencyKind};
+use lapor_shared::ports::AgencyStore;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Args(Vec<String>);
+
+impl Args {
+    fn value(&self, name: &str) -> Option<String> {
+        let i = self.0.iter().position(|a| a == name)?;
+        self.0.get(i + 1).cloned()
+    }
+    fn flag(&self, name: &str) -> bool {
+        self.0.iter().any(|a| a == name)
+    }
+    fn required(&self, name: &str) -> Result<String, BoxError> {
+        self.value(name)
+            .ok_or_else(|| format!("missing {name} (see the usage in admin/src/main.rs)").into())
+    }
+}
+
+const USAGE: &str = "usage: lapor-admin <onboard|rotate-key|show> --table <ReportsTableName> \
+[--code <agency> | --all] [--name <name> --kind <ministry|agency|pemda> --region <code>] \
+[--queue-prefix lapor-handoff-] [--visibility 300] [--grace-hours 24]";
+
+fn agency_from_args(args: &Args, code: &str) -> Result<Agency, BoxError> {
+    if let Some(a) = directory::agency(code) {
+        return Ok(a.clone());
+    }
+    let name = args
+        .value("--name")
+        .ok_or_else(|| format!("{code} is not in the directory: give --name and --kind"))?;
+    let kind = match args.value("--kind").as_deref() {
+        Some("ministry") => AgencyKind::Ministry,
+        Some("agency") => AgencyKind::Agency,
+        Some("pemda") => AgencyKind::Pemda,
+        _ => return Err("--kind must be ministry, agency or pemda".into()),
+    };
+    if !lapor_shared::cases::is_agency_code(code) {
+        return Err("agency codes are lower-case letters, digits and dashes".into());
+    }
+    Ok(Agency {
+        code: code.to_string(),
+        name,
+        kind,
+        region: args.value("--region"),
+    })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), BoxError> {
+    let args = Args(std::env::args().skip(1).collect());
+    let Some(command) = args.0.first().cloned() else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    let table = args.required("--table")?;
+    let config = lapor_shared::adapters::aws::sdk_config().await;
+    let store = DynamoReportStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let prefix = args
+        .value("--queue-prefix")
+        .unwrap_or_else(|| "lapor-handoff-".into());
+    let admin = SqsQueueAdmin::new(aws_sdk_sqs::Client::new(&config), prefix);
+    let now = time::OffsetDateTime::now_utc();
+    match command.as_str() {
+        "onboard" => {
+            let visibility = match args.value("--visibility") {
+                Some(v) => v.parse()?,
+                None => DEFAULT_VISIBILITY_SECONDS,
+            };
+            let list: Vec<Agency> = if args.flag("--all") {
+                directory::agencies().to_vec()
+            } else {
+                let code = args.required("--code")?;
+                vec![agency_from_args(&args, &code)?]
+            };
+            for a in &list {
+                let done = agencies::onboard(&store, &admin, a, visibility, now).await?;
+                match done.key {
+                    // Shown once; only its hash is stored.
+                    Some(key) => {
+                        println!("{}\t{}\t{}", a.code, key.as_str(), done.record.queue_url)
+                    }
+                    None => println!(
+                        "{}\t(already onboarded; key unchanged)\t{}",
+                        a.code, done.record.queue_url
+                    ),
+                }
+            }
+        }
+        "rotate-key" => {
+            let code = args.required("--code")?;
+            let grace_hours: i64 = match args.value("--grace-hours") {
+                Some(v) => v.parse()?,
+                None => 24,
+            };
+            let key = agencies::rotate_key(&store, &code, grace_hours * 3600, now).await?;
+            println!("{code}\t{}", key.as_str());
+            eprintln!("The previous key stops working in {grace_hours} h.");
+        }
+        "show" => {
+            let code = args.required("--code")?;
+            match store.agency(&code).await? {
+                Some(a) => println!(
+                    "{}\t{}\t{:?}\tactive={}\tqueue={}\tdlq={}",
+                    a.code, a.name, a.kind, a.active, a.queue_url, a.dlq_url
+                ),
+                None => {
+                    eprintln!("{code} is not onboarded");
+                    std::process::exit(1);
+                }
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The agency API (`Authorization: Bearer <agency key>`):
+//! - `GET /v1/agency/cases?max=&wait=`: long-polls the agency's own hand-off queue;
+//! - `POST /v1/agency/cases/{case_id}/ack {receipt}`;
+//! - `POST /v1/agency/cases/{case_id}/responses {kind, message}`.
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::sqs::SqsQueues;
+use lapor_shared::agencies::authenticate;
+use lapor_shared::error::ApiError;
+use lapor_shared::lambda::{header, json_body, json_response, lang, query_map, respond};
+use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::workflow::agency;
+
+/// Everything built once per cold start.
+pub struct State<C: Clock = SystemClock> {
+    pub store: DynamoReportStore,
+    pub queues: SqsQueues,
+    pub clock: C,
+}
+
+impl State {
+    pub async fn from_env() -> Result<Self, Error> {
+        Ok(Self {
+            store: DynamoReportStore::from_env().await?,
+            queues: SqsQueues::from_env().await,
+            clock: SystemClock,
+        })
+    }
+}
+
+impl<C: Clock> State<C> {
+    pub fn new(
+        dynamodb: aws_sdk_dynamodb::Client,
+        table: String,
+        sqs: aws_sdk_sqs::Client,
+        clock: C,
+    ) -> Self {
+        Self {
+            store: DynamoReportStore::new(dynamodb, table),
+            queues: SqsQueues::new(sqs),
+            clock,
+        }
+    }
+}
+
+async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let lang = lang(req);
+    let now = state.clock.now();
+    let me = authenticate(&state.store, header(req, "authorization"), now).await?;
+    let params = req.path_parameters();
+    let case_id = params.first("case_id");
+    let path = req.uri().path().trim_end_matches('/');
+    match (req.method(), case_id) {
+        (&Method::GET, None) => {
+            let body = agency::poll(&state.store, &state.queues, &me, &query_map(req)).await?;
+            Ok(json_response(200, body, lang))
+        }
+        (&Method::POST, Some(id)) if path.ends_with("/ack") => {
+            let body = json_body(req)?;
+            let out = agency::ack(&state.store, &state.queues, &me, id, &body, now).await?;
+            Ok(json_response(200, out, lang))
+        }
+        (&Method::POST, Some(id)) if path.ends_with("/responses") => {
+            let body = json_body(req)?;
+            let out = agency::respond(&state.store, &me, id, &body, now).await?;
+            Ok(json_response(201, out, lang))
+        }
+        _ => Err(ApiError::Internal),
+    }
+}
+
+pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response<Body>, Error> {
+    let lang = lang(&req);
+    Ok(respond(route(state, &req).await, lang))
+}

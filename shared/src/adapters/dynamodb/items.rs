@@ -1,0 +1,718 @@
+//! The item shapes of the single table and their conversions to and from the domain.
+//!
+//! Every attribute added after the first release has a serde default, so items written by
+//! an older version still read. Conversion errors never carry serde messages (they can
+//! quote a stored value such as a name or a NIK).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, UtcOffset};
+use ulid::Ulid;
+
+use crate::agencies::{AgencyRecord, ApiKeyRecord};
+use crate::cases::{Case, Handoff, HandoffKind};
+use crate::directory::AgencyKind;
+use crate::error::StoreError;
+use crate::regno::RegistrationNumber;
+use crate::report::{
+    Actor, Channel, EventType, Kind, Location, Privacy, RejectReason, Report, ResponseKind,
+    SlaFlag, Status, TimelineEvent,
+};
+use crate::service::format_date;
+
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+pub fn report_pk(number: &RegistrationNumber) -> String {
+    format!("REPORT#{number}")
+}
+pub const META_SK: &str = "META";
+pub const IDENTITY_SK: &str = "IDENTITY";
+pub const EVENT_SK_PREFIX: &str = "EVENT#";
+pub const CASE_SK_PREFIX: &str = "CASE#";
+pub const OUTBOX_SK_PREFIX: &str = "OUTBOX#";
+/// GSI2 partition of every open report's `META` item.
+pub const OPEN_GSI2PK: &str = "OPEN";
+/// GSI2 partition of every pending outbox item.
+pub const OUTBOX_GSI2PK: &str = "OUTBOX";
+pub const PROFILE_SK: &str = "PROFILE";
+pub const APIKEY_SK: &str = "APIKEY";
+/// The due-date key of reports without a due date: they sort last.
+pub const NO_DUE_KEY: &str = "9999-12-31";
+
+pub fn idempotency_pk(id: &str) -> String {
+    format!("IDEMPOTENCY#{id}")
+}
+pub fn status_gsi1pk(status: Status) -> String {
+    format!("STATUS#{}", status.code())
+}
+pub fn case_sk(agency: &str) -> String {
+    format!("{CASE_SK_PREFIX}{agency}")
+}
+pub fn outbox_sk(id: &Ulid) -> String {
+    format!("{OUTBOX_SK_PREFIX}{id}")
+}
+pub fn agency_pk(code: &str) -> String {
+    format!("AGENCY#{code}")
+}
+pub fn apikey_pk(hash: &str) -> String {
+    format!("APIKEY#{hash}")
+}
+
+/// The due date as the queue indexes sort it (`9999-12-31` for none).
+pub fn due_key(due: Option<Date>) -> String {
+    due.map_or_else(|| NO_DUE_KEY.to_string(), format_date)
+}
+
+/// The sort key of a report in the queue indexes: `<due key>#<number>`.
+pub fn queue_sk(due_key: &str, number: &RegistrationNumber) -> String {
+    format!("{due_key}#{number}")
+}
+
+pub(super) fn ts(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A timestamp that sorts as a string: UTC, fixed nine fractional digits.
+pub(super) fn sort_ts(t: OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
+    );
+    t.to_offset(UtcOffset::UTC).format(&f).unwrap_or_default()
+}
+
+pub(super) fn parse_ts(s: &str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|_| StoreError::Other("stored timestamp is malformed".into()))
+}
+
+pub(super) fn parse_date(s: &str) -> Result<Date, StoreError> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| StoreError::Other("stored date is malformed".into()))
+}
+
+fn parse_number(s: &str) -> Result<RegistrationNumber, StoreError> {
+    RegistrationNumber::parse(s)
+        .map_err(|_| StoreError::Other("stored registration number is malformed".into()))
+}
+
+fn parse_ulid(s: &str) -> Result<Ulid, StoreError> {
+    Ulid::from_string(s).map_err(|_| StoreError::Other("stored id is malformed".into()))
+}
+
+pub(super) fn to_item<T: Serialize>(v: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(v).map_err(|_| StoreError::Other("item could not be serialised".into()))
+}
+
+/// Reads an item; `what` names the item type in the error, never its contents.
+pub(super) fn from_item<T: for<'de> Deserialize<'de>>(
+    item: Item,
+    what: &str,
+) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item)
+        .map_err(|_| StoreError::Other(format!("{what} item does not match the item schema")))
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ReportItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    /// Only while the report is open (the sparse index of all open reports).
+    #[serde(rename = "GSI2PK", skip_serializing_if = "Option::is_none", default)]
+    gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", skip_serializing_if = "Option::is_none", default)]
+    gsi2sk: Option<String>,
+    entity: String,
+    registration_number: String,
+    kind: Kind,
+    title: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    location: Option<Location>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    incident_date: Option<String>,
+    privacy: Privacy,
+    channel: Channel,
+    #[serde(default)]
+    attachments: Vec<String>,
+    status: Status,
+    submitted_at: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    due_date: Option<String>,
+    tracking_token_hash: String,
+    updated_at: String,
+    version: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    agencies: Vec<String>,
+    #[serde(default)]
+    round: u32,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    needs_info_since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    sla_flag: Option<SlaFlag>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    reject_reason: Option<RejectReason>,
+    #[serde(skip_serializing_if = "is_false", default)]
+    feedback_given: bool,
+}
+
+impl ReportItem {
+    pub(super) fn from_report(r: &Report) -> Self {
+        let due = r.due_date.map(format_date);
+        let sk = queue_sk(due.as_deref().unwrap_or(NO_DUE_KEY), &r.registration_number);
+        let open = r.status.is_open();
+        Self {
+            pk: report_pk(&r.registration_number),
+            sk: META_SK.into(),
+            gsi1pk: status_gsi1pk(r.status),
+            // Reports without a due date sort last in the triage queue.
+            gsi1sk: sk.clone(),
+            gsi2pk: open.then(|| OPEN_GSI2PK.to_string()),
+            gsi2sk: open.then_some(sk),
+            entity: "report".into(),
+            registration_number: r.registration_number.to_string(),
+            kind: r.kind,
+            title: r.title.clone(),
+            description: r.description.clone(),
+            category: r.category.clone(),
+            location: r.location.clone(),
+            incident_date: r.incident_date.map(format_date),
+            privacy: r.privacy,
+            channel: r.channel,
+            attachments: r.attachments.clone(),
+            status: r.status,
+            submitted_at: ts(r.submitted_at),
+            due_date: due,
+            tracking_token_hash: r.tracking_token_hash.clone(),
+            updated_at: ts(r.updated_at),
+            version: r.version,
+            agencies: r.agencies.clone(),
+            round: r.round,
+            needs_info_since: r.needs_info_since.map(ts),
+            sla_flag: r.sla_flag,
+            reject_reason: r.reject_reason,
+            feedback_given: r.feedback_given,
+        }
+    }
+
+    pub(super) fn into_report(self) -> Result<Report, StoreError> {
+        Ok(Report {
+            registration_number: parse_number(&self.registration_number)?,
+            kind: self.kind,
+            title: self.title,
+            description: self.description,
+            category: self.category,
+            location: self.location,
+            incident_date: self.incident_date.as_deref().map(parse_date).transpose()?,
+            privacy: self.privacy,
+            channel: self.channel,
+            attachments: self.attachments,
+            status: self.status,
+            submitted_at: parse_ts(&self.submitted_at)?,
+            due_date: self.due_date.as_deref().map(parse_date).transpose()?,
+            tracking_token_hash: self.tracking_token_hash,
+            updated_at: parse_ts(&self.updated_at)?,
+            version: self.version,
+            agencies: self.agencies,
+            round: self.round,
+            needs_info_since: self.needs_info_since.as_deref().map(parse_ts).transpose()?,
+            sla_flag: self.sla_flag,
+            reject_reason: self.reject_reason,
+            feedback_given: self.feedback_given,
+        })
+    }
+}
+
+pub(super) fn report_from_item(item: Item) -> Result<Report, StoreError> {
+    from_item::<ReportItem>(item, "report")?.into_report()
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct IdentityItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub name: String,
+    pub nik: String,
+    pub phone: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct EventItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    id: String,
+    at: String,
+    event_type: EventType,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    status: Option<Status>,
+    actor: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    internal_note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    agency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    response_kind: Option<ResponseKind>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    rating: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    reason: Option<RejectReason>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    attachments: Vec<String>,
+}
+
+impl EventItem {
+    pub(super) fn from_event(pk: &str, e: &TimelineEvent) -> Self {
+        Self {
+            pk: pk.to_string(),
+            sk: format!("{EVENT_SK_PREFIX}{}", e.id),
+            entity: "event".into(),
+            id: e.id.to_string(),
+            at: ts(e.at),
+            event_type: e.event_type,
+            status: e.status,
+            actor: e.actor.code(),
+            note: e.note.clone(),
+            internal_note: e.internal_note.clone(),
+            agency: e.agency.clone(),
+            response_kind: e.response_kind,
+            rating: e.rating,
+            reason: e.reason,
+            attachments: e.attachments.clone(),
+        }
+    }
+
+    pub(super) fn into_event(self) -> Result<TimelineEvent, StoreError> {
+        Ok(TimelineEvent {
+            id: parse_ulid(&self.id)?,
+            at: parse_ts(&self.at)?,
+            event_type: self.event_type,
+            status: self.status,
+            actor: Actor::from_code(&self.actor).unwrap_or(Actor::System),
+            note: self.note,
+            internal_note: self.internal_note,
+            agency: self.agency,
+            response_kind: self.response_kind,
+            rating: self.rating,
+            reason: self.reason,
+            attachments: self.attachments,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct CaseItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    registration_number: String,
+    agency: String,
+    round: u32,
+    forwarded_at: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    acknowledged_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    last_response_kind: Option<ResponseKind>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    final_at: Option<String>,
+}
+
+impl CaseItem {
+    pub(super) fn from_case(c: &Case) -> Self {
+        Self {
+            pk: report_pk(&c.number),
+            sk: case_sk(&c.agency),
+            entity: "case".into(),
+            registration_number: c.number.to_string(),
+            agency: c.agency.clone(),
+            round: c.round,
+            forwarded_at: ts(c.forwarded_at),
+            note: c.note.clone(),
+            acknowledged_at: c.acknowledged_at.map(ts),
+            last_response_kind: c.last_response_kind,
+            final_at: c.final_at.map(ts),
+        }
+    }
+
+    pub(super) fn into_case(self) -> Result<Case, StoreError> {
+        Ok(Case {
+            number: parse_number(&self.registration_number)?,
+            agency: self.agency,
+            round: self.round,
+            forwarded_at: parse_ts(&self.forwarded_at)?,
+            note: self.note,
+            acknowledged_at: self.acknowledged_at.as_deref().map(parse_ts).transpose()?,
+            last_response_kind: self.last_response_kind,
+            final_at: self.final_at.as_deref().map(parse_ts).transpose()?,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct OutboxItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI2PK")]
+    gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    gsi2sk: String,
+    entity: String,
+    id: String,
+    registration_number: String,
+    agency: String,
+    kind: HandoffKind,
+    round: u32,
+    created_at: String,
+}
+
+impl OutboxItem {
+    pub(super) fn from_handoff(h: &Handoff) -> Self {
+        Self {
+            pk: report_pk(&h.number),
+            sk: outbox_sk(&h.id),
+            gsi2pk: OUTBOX_GSI2PK.into(),
+            // Oldest first in the sweep: a UTC timestamp of fixed width sorts as a string.
+            gsi2sk: format!("{}#{}", sort_ts(h.created_at), h.id),
+            entity: "outbox".into(),
+            id: h.id.to_string(),
+            registration_number: h.number.to_string(),
+            agency: h.agency.clone(),
+            kind: h.kind,
+            round: h.round,
+            created_at: ts(h.created_at),
+        }
+    }
+
+    pub(super) fn into_handoff(self) -> Result<Handoff, StoreError> {
+        Ok(Handoff {
+            id: parse_ulid(&self.id)?,
+            number: parse_number(&self.registration_number)?,
+            agency: self.agency,
+            kind: self.kind,
+            round: self.round,
+            created_at: parse_ts(&self.created_at)?,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct AgencyItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    code: String,
+    name: String,
+    kind: AgencyKind,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    region: Option<String>,
+    queue_url: String,
+    dlq_url: String,
+    current_key_hash: String,
+    onboarded_at: String,
+    active: bool,
+}
+
+impl AgencyItem {
+    pub(super) fn from_record(a: &AgencyRecord) -> Self {
+        Self {
+            pk: agency_pk(&a.code),
+            sk: PROFILE_SK.into(),
+            entity: "agency".into(),
+            code: a.code.clone(),
+            name: a.name.clone(),
+            kind: a.kind,
+            region: a.region.clone(),
+            queue_url: a.queue_url.clone(),
+            dlq_url: a.dlq_url.clone(),
+            current_key_hash: a.current_key_hash.clone(),
+            onboarded_at: ts(a.onboarded_at),
+            active: a.active,
+        }
+    }
+
+    pub(super) fn into_record(self) -> Result<AgencyRecord, StoreError> {
+        Ok(AgencyRecord {
+            code: self.code,
+            name: self.name,
+            kind: self.kind,
+            region: self.region,
+            queue_url: self.queue_url,
+            dlq_url: self.dlq_url,
+            current_key_hash: self.current_key_hash,
+            onboarded_at: parse_ts(&self.onboarded_at)?,
+            active: self.active,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ApiKeyItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    key_hash: String,
+    agency: String,
+    created_at: String,
+    /// Unix seconds (a Number): also the table's TTL attribute, so rotated keys are
+    /// deleted some time after they stop working (expiry is checked in code too).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    expires_at: Option<i64>,
+}
+
+impl ApiKeyItem {
+    pub(super) fn from_record(k: &ApiKeyRecord) -> Self {
+        Self {
+            pk: apikey_pk(&k.key_hash),
+            sk: APIKEY_SK.into(),
+            entity: "apikey".into(),
+            key_hash: k.key_hash.clone(),
+            agency: k.agency.clone(),
+            created_at: ts(k.created_at),
+            expires_at: k.expires_at,
+        }
+    }
+
+    pub(super) fn into_record(self) -> Result<ApiKeyRecord, StoreError> {
+        Ok(ApiKeyRecord {
+            key_hash: self.key_hash,
+            agency: self.agency,
+            created_at: parse_ts(&self.created_at)?,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct IdempotencyItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub fingerprint: String,
+    pub status: u16,
+    pub created_at: i64,
+    #[serde(with = "serde_bytes_b")]
+    pub sealed_body: Vec<u8>,
+    pub expires_at: i64,
+}
+
+/// Stores the sealed answer as a DynamoDB binary attribute.
+mod serde_bytes_b {
+    use serde::Serializer;
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    struct BytesVisitor;
+
+    impl<'de> Visitor<'de> for BytesVisitor {
+        type Value = Vec<u8>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a binary attribute")
+        }
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+        fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(b) = seq.next_element::<u8>()? {
+                out.push(b);
+            }
+            Ok(out)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        d.deserialize_byte_buf(BytesVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn report(status: Status) -> Report {
+        Report {
+            registration_number: RegistrationNumber::from_random([1, 2, 3, 4, 5, 6]),
+            kind: Kind::Complaint,
+            title: "t".into(),
+            description: "d".into(),
+            category: Some("kesehatan".into()),
+            location: None,
+            incident_date: None,
+            privacy: Privacy::Standard,
+            channel: Channel::Web,
+            attachments: vec![],
+            status,
+            submitted_at: datetime!(2024-11-11 09:00 +7),
+            due_date: Some(date!(2024 - 12 - 02)),
+            tracking_token_hash: "h".into(),
+            updated_at: datetime!(2024-11-11 09:00 +7),
+            version: 3,
+            agencies: vec!["kemenkes".into()],
+            round: 1,
+            needs_info_since: Some(datetime!(2024-11-12 10:00 +7)),
+            sla_flag: Some(SlaFlag::Approaching),
+            reject_reason: None,
+            feedback_given: true,
+        }
+    }
+
+    #[test]
+    fn reports_roundtrip_and_open_ones_are_in_gsi2() {
+        let r = report(Status::Forwarded);
+        let item = to_item(&ReportItem::from_report(&r)).unwrap();
+        let n = r.registration_number;
+        assert_eq!(item["GSI1PK"], AttributeValue::S("STATUS#forwarded".into()));
+        assert_eq!(item["GSI1SK"], AttributeValue::S(format!("2024-12-02#{n}")));
+        assert_eq!(item["GSI2PK"], AttributeValue::S("OPEN".into()));
+        assert_eq!(item["GSI2SK"], item["GSI1SK"]);
+        assert_eq!(report_from_item(item).unwrap(), r);
+
+        let mut closed = report(Status::Completed);
+        closed.due_date = None;
+        let item = to_item(&ReportItem::from_report(&closed)).unwrap();
+        assert!(!item.contains_key("GSI2PK") && !item.contains_key("GSI2SK"));
+        assert_eq!(item["GSI1SK"], AttributeValue::S(format!("9999-12-31#{n}")));
+        assert_eq!(report_from_item(item).unwrap(), closed);
+    }
+
+    #[test]
+    fn items_of_the_first_release_still_read() {
+        let mut item = to_item(&ReportItem::from_report(&report(Status::Received))).unwrap();
+        for k in [
+            "agencies",
+            "round",
+            "needs_info_since",
+            "sla_flag",
+            "reject_reason",
+            "feedback_given",
+            "GSI2PK",
+            "GSI2SK",
+        ] {
+            item.remove(k);
+        }
+        let r = report_from_item(item).unwrap();
+        assert_eq!((r.round, r.agencies.len(), r.feedback_given), (0, 0, false));
+        assert_eq!((r.sla_flag, r.needs_info_since), (None, None));
+    }
+
+    #[test]
+    fn events_cases_and_handoffs_roundtrip() {
+        let n = RegistrationNumber::from_random([1, 2, 3, 4, 5, 6]);
+        let at = datetime!(2024-11-12 10:00:00.5 +7);
+        let mut e = TimelineEvent::new(EventType::AgencyResponse, Actor::Agency("x".into()), at)
+            .with_note(Some("n".into()))
+            .with_internal_note(Some("i".into()));
+        e.agency = Some("kemenkes".into());
+        e.response_kind = Some(ResponseKind::Final);
+        e.rating = Some(4);
+        e.reason = Some(RejectReason::Duplicate);
+        e.attachments = vec!["01J".into()];
+        let item = to_item(&EventItem::from_event(&report_pk(&n), &e)).unwrap();
+        assert_eq!(
+            from_item::<EventItem>(item, "event")
+                .unwrap()
+                .into_event()
+                .unwrap(),
+            e
+        );
+        let bare = TimelineEvent::new(EventType::Submitted, Actor::Citizen, at);
+        let item = to_item(&EventItem::from_event(&report_pk(&n), &bare)).unwrap();
+        assert!(!item.contains_key("attachments") && !item.contains_key("rating"));
+        assert_eq!(
+            from_item::<EventItem>(item, "event")
+                .unwrap()
+                .into_event()
+                .unwrap(),
+            bare
+        );
+
+        let c = Case {
+            number: n,
+            agency: "kemenkes".into(),
+            round: 2,
+            forwarded_at: at,
+            note: Some("x".into()),
+            acknowledged_at: Some(at),
+            last_response_kind: Some(ResponseKind::Progress),
+            final_at: None,
+        };
+        let item = to_item(&CaseItem::from_case(&c)).unwrap();
+        assert_eq!(item["SK"], AttributeValue::S("CASE#kemenkes".into()));
+        assert_eq!(
+            from_item::<CaseItem>(item, "case")
+                .unwrap()
+                .into_case()
+                .unwrap(),
+            c
+        );
+
+        let h = Handoff {
+            id: Ulid::from_datetime(at.into()),
+            number: n,
+            agency: "kemenkes".into(),
+            kind: HandoffKind::CitizenUpdate,
+            round: 2,
+            created_at: at,
+        };
+        let item = to_item(&OutboxItem::from_handoff(&h)).unwrap();
+        assert_eq!(
+            item["GSI2SK"],
+            AttributeValue::S(format!("2024-11-12T03:00:00.500000000Z#{}", h.id))
+        );
+        let back = from_item::<OutboxItem>(item, "outbox")
+            .unwrap()
+            .into_handoff()
+            .unwrap();
+        assert_eq!(back, h);
+    }
+
+    #[test]
+    fn sort_timestamps_have_a_fixed_width() {
+        let a = sort_ts(datetime!(2024-11-12 10:00:00 +7));
+        let b = sort_ts(datetime!(2024-11-12 03:00:00.5 UTC));
+        assert_eq!(a.len(), b.len());
+        assert!(a < b);
+    }
+}

@@ -1,0 +1,324 @@
+//! The single-table DynamoDB adapter (see ARCHITECTURE.md for the item types and keys).
+//! Error texts never carry serde messages: those can quote a stored value (a name, a NIK).
+//!
+//! One [`DynamoReportStore`] implements every storage port: [`ReportStore`] here,
+//! [`WorkflowStore`](crate::ports::WorkflowStore) and
+//! [`OutboxStore`](crate::ports::OutboxStore) in `workflow`,
+//! [`AgencyStore`](crate::ports::AgencyStore) in `agencies`.
+
+mod agencies;
+mod items;
+mod workflow;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+
+use crate::error::StoreError;
+use crate::idempotency::IdempotencyRecord;
+use crate::ports::{CreateError, ReportStore};
+use crate::regno::RegistrationNumber;
+use crate::report::{Report, Reporter, TimelineEvent};
+
+pub use items::{
+    APIKEY_SK, CASE_SK_PREFIX, EVENT_SK_PREFIX, IDENTITY_SK, META_SK, NO_DUE_KEY, OPEN_GSI2PK,
+    OUTBOX_GSI2PK, OUTBOX_SK_PREFIX, PROFILE_SK, agency_pk, apikey_pk, case_sk, due_key,
+    idempotency_pk, outbox_sk, queue_sk, report_pk, status_gsi1pk,
+};
+use items::{
+    EventItem, IdempotencyItem, IdentityItem, Item, ReportItem, from_item, report_from_item,
+    to_item,
+};
+
+/// At most this many items in one `TransactWriteItems`.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// Classifies an SDK failure: unreachable, throttled or 5xx is `Unavailable` (503 to the
+/// client), anything else is a bug or misconfiguration. Never includes item contents.
+pub fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
+    err: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> StoreError {
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(format!("{err}"))
+        }
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("unknown").to_string();
+            let transient = se.raw().status().as_u16() >= 500
+                || matches!(
+                    code.as_str(),
+                    "ThrottlingException"
+                        | "ProvisionedThroughputExceededException"
+                        | "RequestLimitExceeded"
+                        | "InternalServerError"
+                        | "ServiceUnavailable"
+                );
+            if transient {
+                StoreError::Unavailable(code)
+            } else {
+                StoreError::Other(code)
+            }
+        }
+        _ => StoreError::Other(format!("{err}")),
+    }
+}
+
+/// Why a `TransactWriteItems` did not write.
+enum TxFailure {
+    /// Cancelled, with one reason code per item (`None` for the items that were fine).
+    Cancelled(Vec<String>),
+    /// Another transaction with the same client token is in progress, or a conflict.
+    InProgress,
+    Store(StoreError),
+}
+
+impl TxFailure {
+    /// A throttled item cancels the whole transaction: that is unavailability, not a bug.
+    fn throttled(reasons: &[String]) -> bool {
+        reasons.iter().any(|c| {
+            matches!(
+                c.as_str(),
+                "ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded"
+            )
+        })
+    }
+}
+
+/// The report store on one DynamoDB table.
+#[derive(Clone)]
+pub struct DynamoReportStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoReportStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// For a function's cold start: the table from `TABLE_NAME`, the client from the
+    /// shared SDK configuration (region, credentials, `AWS_ENDPOINT_URL` locally).
+    pub async fn from_env() -> Result<Self, String> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
+        let config = crate::adapters::aws::sdk_config().await;
+        Ok(Self::new(Client::new(&config), table))
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn put(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        values: Option<Item>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_string))
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// One all-or-nothing write.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TxFailure> {
+        if items.len() > MAX_TRANSACTION_ITEMS {
+            return Err(TxFailure::Store(StoreError::Other(format!(
+                "a transaction of {} items exceeds the limit of {MAX_TRANSACTION_ITEMS}",
+                items.len()
+            ))));
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) => match se.err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    let reasons: Vec<String> = c
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().unwrap_or("None").to_string())
+                        .collect();
+                    if TxFailure::throttled(&reasons) {
+                        Err(TxFailure::Store(StoreError::Unavailable(
+                            "transaction throttled".into(),
+                        )))
+                    } else {
+                        Err(TxFailure::Cancelled(reasons))
+                    }
+                }
+                TransactWriteItemsError::TransactionInProgressException(_) => {
+                    Err(TxFailure::InProgress)
+                }
+                _ => Err(TxFailure::Store(classify(&SdkError::ServiceError(se)))),
+            },
+            Err(e) => Err(TxFailure::Store(classify(&e))),
+        }
+    }
+
+    /// Every item of a query, following `LastEvaluatedKey` (1 MB pages).
+    async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(items)
+    }
+
+    /// A strongly consistent GetItem.
+    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", AttributeValue::S(pk))
+            .key("SK", AttributeValue::S(sk.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(out.item)
+    }
+}
+
+impl ReportStore for DynamoReportStore {
+    async fn create_report(
+        &self,
+        report: &Report,
+        reporter: Option<&Reporter>,
+        event: &TimelineEvent,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<(), CreateError> {
+        let pk = report_pk(&report.registration_number);
+        let mut items = Vec::with_capacity(4);
+        if let Some(rec) = idempotency {
+            let item = to_item(&IdempotencyItem {
+                pk: idempotency_pk(&rec.id),
+                sk: "IDEMPOTENCY".into(),
+                entity: "idempotency".into(),
+                fingerprint: rec.fingerprint.clone(),
+                status: rec.status,
+                created_at: rec.created_at,
+                sealed_body: rec.sealed_body.clone(),
+                expires_at: rec.expires_at,
+            })?;
+            // A record past its retention may be replaced (TTL deletion lags).
+            let now = HashMap::from([(
+                ":now".to_string(),
+                AttributeValue::N(rec.created_at.to_string()),
+            )]);
+            items.push(self.put(
+                item,
+                Some("attribute_not_exists(PK) OR expires_at < :now"),
+                Some(now),
+            )?);
+        }
+        let report_index = items.len();
+        items.push(self.put(
+            to_item(&ReportItem::from_report(report))?,
+            Some("attribute_not_exists(PK)"),
+            None,
+        )?);
+        if let Some(r) = reporter {
+            let item = to_item(&IdentityItem {
+                pk: pk.clone(),
+                sk: IDENTITY_SK.into(),
+                entity: "identity".into(),
+                name: r.name.clone(),
+                nik: r.nik.as_str().to_string(),
+                phone: r.phone.as_str().to_string(),
+                email: r.email.clone(),
+            })?;
+            items.push(self.put(item, None, None)?);
+        }
+        items.push(self.put(to_item(&EventItem::from_event(&pk, event))?, None, None)?);
+
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TxFailure::Cancelled(reasons)) => {
+                let failed = |i: usize| {
+                    reasons
+                        .get(i)
+                        .is_some_and(|c| c == "ConditionalCheckFailed")
+                };
+                if idempotency.is_some() && failed(0) {
+                    Err(CreateError::IdempotencyKeyExists)
+                } else if failed(report_index) {
+                    Err(CreateError::NumberTaken)
+                } else {
+                    // TransactionConflict, or a cancellation without reasons.
+                    Err(CreateError::Conflict)
+                }
+            }
+            Err(TxFailure::InProgress) => Err(CreateError::Conflict),
+            Err(TxFailure::Store(e)) => Err(CreateError::Store(e)),
+        }
+    }
+
+    async fn idempotency_record(&self, id: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let Some(item) = self.get(idempotency_pk(id), "IDEMPOTENCY").await? else {
+            return Ok(None);
+        };
+        let it: IdempotencyItem = from_item(item, "idempotency")?;
+        Ok(Some(IdempotencyRecord {
+            id: id.to_string(),
+            fingerprint: it.fingerprint,
+            status: it.status,
+            created_at: it.created_at,
+            sealed_body: it.sealed_body,
+            expires_at: it.expires_at,
+        }))
+    }
+
+    async fn report(&self, number: &RegistrationNumber) -> Result<Option<Report>, StoreError> {
+        self.get(report_pk(number), META_SK)
+            .await?
+            .map(report_from_item)
+            .transpose()
+    }
+
+    async fn timeline(
+        &self,
+        number: &RegistrationNumber,
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :ev)")
+            .expression_attribute_values(":pk", AttributeValue::S(report_pk(number)))
+            .expression_attribute_values(":ev", AttributeValue::S(EVENT_SK_PREFIX.into()))
+            .consistent_read(true);
+        self.query_all(query)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<EventItem>(item, "event")?.into_event())
+            .collect()
+    }
+}
