@@ -52,7 +52,8 @@ start_moto() {
     echo "port $port is already in use: stop what runs there or set another port" >&2
     return 1
   fi
-  "$LAPOR_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  # Our launcher: moto with its DynamoDB backend serialised (see scripts/moto_server.py).
+  "$LAPOR_VENV/bin/python" "$LAPOR_ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 100); do
     if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
