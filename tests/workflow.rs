@@ -883,3 +883,94 @@ async fn the_sla_function_on_fixed_dates() {
             .any(|e| e["actor"] == "system" && e["status"] == "rejected")
     );
 }
+
+#[tokio::test]
+async fn sample_events_drive_the_new_functions() {
+    let ctx = Ctx::new().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let text = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let http = |name: &str| {
+        lambda_http::request::from_str(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let sqs = aws_sdk_sqs::Client::new(&ctx.config);
+    let fq = ctx.tables["ForwardingQueue"].clone();
+
+    // A report waiting in the triage queue, listed through the staff sample (claims included).
+    let submit = submit_report::State::new(
+        ctx.dynamodb.clone(),
+        ctx.table(),
+        lapor_shared::ports::SystemClock,
+    )
+    .unwrap();
+    let resp = submit_report::handle(&submit, http("submit-report.json"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let staff = staff_api::State::new(
+        ctx.dynamodb.clone(),
+        ctx.table(),
+        sqs.clone(),
+        fq.clone(),
+        lapor_shared::ports::SystemClock,
+    );
+    let resp = staff_api::handle(&staff, http("staff-api.json"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", body_json(&resp));
+    assert_eq!(body_json(&resp)["reports"].as_array().unwrap().len(), 1);
+
+    let agency = agency_api::State::new(
+        ctx.dynamodb.clone(),
+        ctx.table(),
+        sqs.clone(),
+        lapor_shared::ports::SystemClock,
+    );
+    let resp = agency_api::handle(&agency, http("agency-api.json"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401, "the sample key is not onboarded");
+
+    let followup = report_followup::State::new(
+        ctx.dynamodb.clone(),
+        ctx.table(),
+        sqs.clone(),
+        fq,
+        lapor_shared::ports::SystemClock,
+    );
+    let resp = report_followup::handle(&followup, http("report-followup.json"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(body_json(&resp)["error"]["code"], "report_not_found");
+
+    // The forwarder: the malformed record is the only failure reported.
+    let fwd = forwarder::State::new(ctx.dynamodb.clone(), ctx.table(), sqs);
+    let event = |name: &str| {
+        lambda_http::lambda_runtime::LambdaEvent::new(
+            serde_json::from_str::<Value>(&text(name)).unwrap(),
+            lambda_http::lambda_runtime::Context::default(),
+        )
+    };
+    let out = forwarder::handle(&fwd, event("forwarder-sqs.json"))
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        json!({"batchItemFailures": [{"itemIdentifier": "0f5c7a1e-0002-4c3b-9d2a-sample000002"}]})
+    );
+    let out = forwarder::handle(&fwd, event("scheduled.json"))
+        .await
+        .unwrap();
+    assert_eq!(out, json!({"delivered": 0, "failed": 0}));
+
+    let sla = sla_monitor::State::new(
+        ctx.dynamodb.clone(),
+        ctx.table(),
+        lapor_shared::ports::SystemClock,
+    )
+    .unwrap();
+    let out = sla_monitor::handle(&sla, event("scheduled.json"))
+        .await
+        .unwrap();
+    assert_eq!(out["failed"], 0);
+}
