@@ -277,6 +277,20 @@ async fn report_to_two_agencies_to_completed() {
         (s, v["error"]["code"].as_str()),
         (409, Some("feedback_not_allowed"))
     );
+
+    // Nothing personal in any log line written so far (this test's and the others').
+    let logs = captured_logs();
+    assert!(logs.contains(&number), "logs were captured");
+    for secret in [
+        "Siti Rahmawati",
+        "3273015208900002",
+        "81298765432",
+        "Bantuan telah disalurkan",
+        "Koordinasi penyaluran",
+        token.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "personal data or content in logs");
+    }
 }
 
 #[tokio::test]
