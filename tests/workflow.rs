@@ -11,7 +11,7 @@ use lapor_integration_tests::*;
 use lapor_shared::adapters::sqs::SqsQueues;
 use lapor_shared::cases::Handoff;
 use lapor_shared::error::StoreError;
-use lapor_shared::ports::{DeleteOutcome, FixedClock, HandoffQueues, OutboxStore, QueuedMessage};
+use lapor_shared::ports::{FixedClock, HandoffQueues, OutboxStore, QueuedMessage, ReceiptOutcome};
 use lapor_shared::regno::RegistrationNumber;
 use lapor_shared::workflow::forwarding;
 use serde_json::{Value, json};
@@ -387,6 +387,21 @@ async fn every_cross_agency_and_unauthenticated_attempt_is_refused() {
             .all(|c| c["case_id"] == format!("{other}.kemensos"))
     );
 
+    // The right agency with a receipt that was never delivered: refused, nothing recorded.
+    let pemprov = st.agency("pemprov-32");
+    let (s, v) = st
+        .call(
+            "POST",
+            &format!("{theirs}/ack"),
+            &[("authorization", &pemprov)],
+            Some(&json!({"receipt": format!("{number}.pemprov-32:forged")})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("invalid_receipt"))
+    );
+
     // Staff routes: no token or a token from another issuer → 401 from the authorizer;
     // the desk group → 403 from the function.
     let foreign = lapor_local::auth::DevAuth::random().unwrap();
@@ -550,8 +565,11 @@ impl HandoffQueues for CrashOnSecondSend<'_> {
     ) -> Result<Vec<QueuedMessage>, StoreError> {
         self.0.receive(url, max, wait).await
     }
-    async fn delete(&self, url: &str, receipt: &str) -> Result<DeleteOutcome, StoreError> {
+    async fn delete(&self, url: &str, receipt: &str) -> Result<ReceiptOutcome, StoreError> {
         self.0.delete(url, receipt).await
+    }
+    async fn hold(&self, url: &str, receipt: &str, s: i32) -> Result<ReceiptOutcome, StoreError> {
+        self.0.hold(url, receipt, s).await
     }
 }
 

@@ -218,9 +218,10 @@ pub struct QueuedMessage {
     pub receipt: String,
 }
 
+/// The outcome of an operation on a received message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeleteOutcome {
-    Deleted,
+pub enum ReceiptOutcome {
+    Done,
     /// The receipt is not (or no longer) valid for this queue.
     InvalidReceipt,
 }
@@ -248,7 +249,16 @@ pub trait HandoffQueues: Send + Sync {
         &self,
         queue_url: &str,
         receipt: &str,
-    ) -> impl Future<Output = Result<DeleteOutcome, StoreError>> + Send;
+    ) -> impl Future<Output = Result<ReceiptOutcome, StoreError>> + Send;
+
+    /// Proves a receipt belongs to a message currently received (in flight) by keeping it
+    /// hidden for `seconds` more; `InvalidReceipt` for a forged, foreign or expired one.
+    fn hold(
+        &self,
+        queue_url: &str,
+        receipt: &str,
+        seconds: i32,
+    ) -> impl Future<Output = Result<ReceiptOutcome, StoreError>> + Send;
 }
 
 /// Asks the forwarding function to drain a report's outbox now (best effort: the

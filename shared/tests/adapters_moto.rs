@@ -14,8 +14,8 @@ use lapor_shared::cases::{Case, DrainRequest, Handoff, HandoffKind};
 use lapor_shared::directory::AgencyKind;
 use lapor_shared::identity::{Nik, Phone};
 use lapor_shared::ports::{
-    AgencyStore, Change, ChangeError, DeleteOutcome, DueFilter, ForwardingTrigger, HandoffQueues,
-    OutboxStore, QueueAdmin, QueueCursor, QueueQuery, ReportStore, WorkflowStore,
+    AgencyStore, Change, ChangeError, DueFilter, ForwardingTrigger, HandoffQueues, OutboxStore,
+    QueueAdmin, QueueCursor, QueueQuery, ReceiptOutcome, ReportStore, WorkflowStore,
 };
 use lapor_shared::regno::RegistrationNumber;
 use lapor_shared::report::{
@@ -493,7 +493,7 @@ async fn sqs_fifo_handoff_queues() {
     assert_eq!(c.len(), 1);
     assert_eq!(
         long.delete(&url, &c[0].receipt).await.unwrap(),
-        DeleteOutcome::Deleted
+        ReceiptOutcome::Done
     );
     queues.send(&url, "a1", "case-a", "h1").await.unwrap();
     queues.send(&url, "a1 again", "case-a", "h1").await.unwrap();
@@ -505,12 +505,12 @@ async fn sqs_fifo_handoff_queues() {
     for m in &got {
         assert_eq!(
             queues.delete(&url, &m.receipt).await.unwrap(),
-            DeleteOutcome::Deleted
+            ReceiptOutcome::Done
         );
     }
     assert_eq!(
         queues.delete(&url, "not-a-receipt").await.unwrap(),
-        DeleteOutcome::InvalidReceipt
+        ReceiptOutcome::InvalidReceipt
     );
     assert!(queues.receive(&url, 10, 0).await.unwrap().is_empty());
 

@@ -17,8 +17,8 @@ use crate::cases::{Case, Handoff, is_agency_code};
 use crate::error::StoreError;
 use crate::idempotency::IdempotencyRecord;
 use crate::ports::{
-    AgencyStore, Change, ChangeError, CreateError, DeleteOutcome, DueFilter, ForwardingTrigger,
-    HandoffQueues, OutboxStore, QueueAdmin, QueueCursor, QueuePage, QueueQuery, QueuedMessage,
+    AgencyStore, Change, ChangeError, CreateError, DueFilter, ForwardingTrigger, HandoffQueues,
+    OutboxStore, QueueAdmin, QueueCursor, QueuePage, QueueQuery, QueuedMessage, ReceiptOutcome,
     ReportRecord, ReportStore, WorkflowStore,
 };
 use crate::regno::RegistrationNumber;
@@ -524,7 +524,7 @@ impl HandoffQueues for MemoryQueues {
         Ok(out)
     }
 
-    async fn delete(&self, queue_url: &str, receipt: &str) -> Result<DeleteOutcome, StoreError> {
+    async fn delete(&self, queue_url: &str, receipt: &str) -> Result<ReceiptOutcome, StoreError> {
         let mut inner = self.op()?;
         let q = inner.queues.get_mut(queue_url).ok_or_else(no_queue)?;
         let seq = q
@@ -535,9 +535,28 @@ impl HandoffQueues for MemoryQueues {
         Ok(match seq {
             Some(seq) => {
                 q.messages.remove(&seq);
-                DeleteOutcome::Deleted
+                ReceiptOutcome::Done
             }
-            None => DeleteOutcome::InvalidReceipt,
+            None => ReceiptOutcome::InvalidReceipt,
+        })
+    }
+
+    async fn hold(
+        &self,
+        queue_url: &str,
+        receipt: &str,
+        _seconds: i32,
+    ) -> Result<ReceiptOutcome, StoreError> {
+        let inner = self.op()?;
+        let q = inner.queues.get(queue_url).ok_or_else(no_queue)?;
+        let in_flight = q
+            .messages
+            .values()
+            .any(|m| m.receipt.as_deref() == Some(receipt));
+        Ok(if in_flight {
+            ReceiptOutcome::Done
+        } else {
+            ReceiptOutcome::InvalidReceipt
         })
     }
 }
@@ -907,7 +926,7 @@ mod tests {
         queues.release_all();
         assert_eq!(
             queues.delete(&url, &first[0].receipt).await.unwrap(),
-            DeleteOutcome::InvalidReceipt
+            ReceiptOutcome::InvalidReceipt
         );
         let again = queues.receive(&url, 10, 0).await.unwrap();
         let bodies: Vec<_> = again.iter().map(|m| m.body.as_str()).collect();
@@ -915,12 +934,12 @@ mod tests {
         for m in &again {
             assert_eq!(
                 queues.delete(&url, &m.receipt).await.unwrap(),
-                DeleteOutcome::Deleted
+                ReceiptOutcome::Done
             );
         }
         assert_eq!(
             queues.delete(&url, &again[0].receipt).await.unwrap(),
-            DeleteOutcome::InvalidReceipt
+            ReceiptOutcome::InvalidReceipt
         );
         assert!(queues.receive(&url, 10, 0).await.unwrap().is_empty());
 

@@ -18,13 +18,14 @@ use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::operation::change_message_visibility::ChangeMessageVisibilityError;
 use aws_sdk_sqs::operation::create_queue::CreateQueueError;
 use aws_sdk_sqs::operation::delete_message::DeleteMessageError;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::cases::{DrainRequest, is_agency_code};
 use crate::error::StoreError;
-use crate::ports::{DeleteOutcome, ForwardingTrigger, HandoffQueues, QueueAdmin, QueuedMessage};
+use crate::ports::{ForwardingTrigger, HandoffQueues, QueueAdmin, QueuedMessage, ReceiptOutcome};
 use crate::regno::RegistrationNumber;
 
 /// The name prefix of every agency hand-off queue (the template's IAM grants by it).
@@ -178,7 +179,7 @@ impl HandoffQueues for SqsQueues {
             .collect())
     }
 
-    async fn delete(&self, queue_url: &str, receipt: &str) -> Result<DeleteOutcome, StoreError> {
+    async fn delete(&self, queue_url: &str, receipt: &str) -> Result<ReceiptOutcome, StoreError> {
         let result = self
             .client
             .delete_message()
@@ -187,12 +188,53 @@ impl HandoffQueues for SqsQueues {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(DeleteOutcome::Deleted),
+            Ok(_) => Ok(ReceiptOutcome::Done),
             Err(SdkError::ServiceError(se)) if invalid_receipt(se.err()) => {
-                Ok(DeleteOutcome::InvalidReceipt)
+                Ok(ReceiptOutcome::InvalidReceipt)
             }
             Err(e) => Err(classify(&e)),
         }
+    }
+
+    async fn hold(
+        &self,
+        queue_url: &str,
+        receipt: &str,
+        seconds: i32,
+    ) -> Result<ReceiptOutcome, StoreError> {
+        let result = self
+            .client
+            .change_message_visibility()
+            .queue_url(queue_url)
+            .receipt_handle(receipt)
+            .visibility_timeout(seconds)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ReceiptOutcome::Done),
+            Err(SdkError::ServiceError(se)) if invalid_hold(se.err()) => {
+                Ok(ReceiptOutcome::InvalidReceipt)
+            }
+            Err(e) => Err(classify(&e)),
+        }
+    }
+}
+
+/// ChangeMessageVisibility refusals that mean "not a receipt of a message in flight".
+fn invalid_hold(e: &ChangeMessageVisibilityError) -> bool {
+    if matches!(
+        e,
+        ChangeMessageVisibilityError::ReceiptHandleIsInvalid(_)
+            | ChangeMessageVisibilityError::MessageNotInflight(_)
+    ) {
+        return true;
+    }
+    match e.code() {
+        Some("ReceiptHandleIsInvalid" | "InvalidIdFormat" | "MessageNotInflight") => true,
+        Some("InvalidParameterValue") => e
+            .message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("receipt")),
+        _ => false,
     }
 }
 

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::agencies::AgencyRecord;
 use crate::cases::{CaseId, HandoffKind, HandoffMessage, make_receipt, open_receipt};
 use crate::error::{ApiError, FieldError, FieldIssue};
-use crate::ports::{HandoffQueues, ReportRecord, WorkflowStore};
+use crate::ports::{HandoffQueues, ReceiptOutcome, ReportRecord, WorkflowStore};
 use crate::report::{
     Actor, Channel, EventType, Kind, Location, Privacy, ResponseKind, Status, TimelineEvent,
 };
@@ -24,6 +24,8 @@ use super::{Decision, Outcome, change, parse_body, to_json, validation};
 
 pub const MAX_CASES_PER_POLL: i32 = 10;
 pub const MAX_WAIT_SECONDS: i32 = 20;
+/// How long a message stays hidden while its acknowledgement is being recorded.
+const ACK_HOLD_SECONDS: i32 = 30;
 const RESPONSE_MAX: usize = 4000;
 
 /// Parses `max` (1..=10, default 10) and `wait` (0..=20 seconds, default 10).
@@ -305,9 +307,33 @@ pub async fn ack<S: WorkflowStore, Q: HandoffQueues>(
         .receipt
         .ok_or_else(|| super::field("receipt", FieldIssue::Required))?;
     let queue_receipt = open_receipt(&case_id, &receipt).ok_or(ApiError::InvalidReceipt)?;
-    // The receipt proves this agency received this case. Record the acknowledgement first
-    // (idempotent), then take the message off the queue: a crash in between only leaves a
-    // message that the next poll discards as already acknowledged.
+    // 1. The receipt must be that of a delivery in flight: this proves the agency received
+    //    the case, and keeps the message hidden while the acknowledgement is recorded.
+    // 2. Record the acknowledgement (idempotent).
+    // 3. Take the message off the queue. A crash before that leaves a message that
+    //    reappears and is discarded by the next poll as already acknowledged.
+    let held = queues
+        .hold(&agency.queue_url, queue_receipt, ACK_HOLD_SECONDS)
+        .await?;
+    if held == ReceiptOutcome::InvalidReceipt {
+        // A repeated acknowledgement (its receipt is spent) is harmless; anything else is
+        // a receipt that was never delivered or has expired: poll again.
+        let record = store
+            .record(&case_id.number)
+            .await?
+            .ok_or(ApiError::CaseNotFound)?;
+        let case = record
+            .case(&agency.code)
+            .filter(|c| c.round == record.report.round)
+            .ok_or(ApiError::CaseNotFound)?;
+        return match case.acknowledged_at {
+            Some(at) => to_json(&AckAnswer {
+                case_id: case_id.to_string(),
+                acknowledged_at: format_wib(at),
+            }),
+            None => Err(ApiError::InvalidReceipt),
+        };
+    }
     let done = change(store, &case_id.number, |r| decide_ack(r, &agency.code, now)).await?;
     let outcome = queues.delete(&agency.queue_url, queue_receipt).await?;
     tracing::info!(agency = %agency.code, first = done.written, deleted = ?outcome, "case acknowledged");

@@ -412,6 +412,14 @@ pub fn decide_analysis(
     note: Option<String>,
     now: OffsetDateTime,
 ) -> Result<Outcome<Report>, ApiError> {
+    // Analysts start the analysis of a new report; the other ways back into analysis are
+    // the citizen's (an update answering a request, a reopening after completion).
+    if record.report.status != Status::Received {
+        return Err(ApiError::InvalidTransition {
+            from: record.report.status,
+            to: Status::InAnalysis,
+        });
+    }
     let mut report = record.report.clone();
     let event = report
         .transition(Status::InAnalysis, Actor::Analyst, None, now)?
@@ -810,6 +818,18 @@ pub(crate) mod tests {
         for s in [Status::Received, Status::NeedsInfo, Status::Forwarded] {
             assert!(matches!(
                 decide_forward(&record(s), &fwd, now),
+                Err(ApiError::InvalidTransition { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn analysts_start_analysis_only_of_new_reports() {
+        let now = datetime!(2026-11-05 10:00 +7);
+        assert!(decide_analysis(&record(Status::Received), None, now).is_ok());
+        for s in [Status::NeedsInfo, Status::Completed, Status::InAnalysis] {
+            assert!(matches!(
+                decide_analysis(&record(s), None, now),
                 Err(ApiError::InvalidTransition { .. })
             ));
         }
