@@ -1006,3 +1006,42 @@ async fn sample_events_drive_the_new_functions() {
         .unwrap();
     assert_eq!(out["failed"], 0);
 }
+
+#[tokio::test]
+async fn agency_keys_rotate_without_a_redeploy() {
+    let st = Stack::start(&["kemenkes"], false).await;
+    let old = st.agency("kemenkes");
+    let poll = |auth: String| {
+        let st = &st;
+        async move {
+            st.call(
+                "GET",
+                "/v1/agency/cases?wait=0",
+                &[("authorization", &auth)],
+                None,
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(poll(old.clone()).await, 200);
+    let now = time::OffsetDateTime::now_utc();
+    // With a grace period both keys work; only hashes are stored.
+    let new = lapor_shared::agencies::rotate_key(&st.store, "kemenkes", 3600, now)
+        .await
+        .unwrap();
+    let new = format!("Bearer {}", new.as_str());
+    assert_eq!(poll(old.clone()).await, 200);
+    assert_eq!(poll(new.clone()).await, 200);
+    let dump = format!("{:?}", st.ctx.items().await);
+    assert!(
+        !dump.contains(&new["Bearer ".len()..]),
+        "keys are stored only as hashes"
+    );
+    // Rotating again without grace: the previous key stops at once.
+    let newest = lapor_shared::agencies::rotate_key(&st.store, "kemenkes", 0, now)
+        .await
+        .unwrap();
+    assert_eq!(poll(new).await, 401);
+    assert_eq!(poll(format!("Bearer {}", newest.as_str())).await, 200);
+}
