@@ -43,6 +43,12 @@ pub enum FieldIssue {
     UnknownReport,
     /// Two fields that cannot be combined, or one required by another.
     Inconsistent,
+    /// A referenced attachment was never uploaded (or has expired).
+    AttachmentMissing,
+    /// A referenced attachment is larger than its type allows.
+    AttachmentTooLarge,
+    /// A referenced attachment's bytes are not of its declared type (or the type is not allowed).
+    AttachmentTypeMismatch,
 }
 
 impl FieldIssue {
@@ -65,6 +71,9 @@ impl FieldIssue {
             FieldIssue::AgencyNotOnboarded => "agency_not_onboarded",
             FieldIssue::UnknownReport => "unknown_report",
             FieldIssue::Inconsistent => "inconsistent",
+            FieldIssue::AttachmentMissing => "attachment_missing",
+            FieldIssue::AttachmentTooLarge => "attachment_too_large",
+            FieldIssue::AttachmentTypeMismatch => "attachment_type_mismatch",
         }
     }
 
@@ -143,6 +152,24 @@ impl FieldIssue {
             }
             (FieldIssue::Inconsistent, Lang::En) => {
                 "This field does not fit the other fields of the request.".into()
+            }
+            (FieldIssue::AttachmentMissing, Lang::Id) => {
+                "Lampiran belum diunggah atau sudah kedaluwarsa. Unggah ulang berkasnya.".into()
+            }
+            (FieldIssue::AttachmentMissing, Lang::En) => {
+                "The attachment was not uploaded or has expired. Upload the file again.".into()
+            }
+            (FieldIssue::AttachmentTooLarge, Lang::Id) => {
+                "Ukuran lampiran melebihi batas untuk jenis berkasnya.".into()
+            }
+            (FieldIssue::AttachmentTooLarge, Lang::En) => {
+                "The attachment is larger than its file type allows.".into()
+            }
+            (FieldIssue::AttachmentTypeMismatch, Lang::Id) => {
+                "Isi lampiran tidak sesuai dengan jenis berkas yang disebutkan (JPEG, PNG, PDF atau MP4).".into()
+            }
+            (FieldIssue::AttachmentTypeMismatch, Lang::En) => {
+                "The attachment's content is not the declared file type (JPEG, PNG, PDF or MP4).".into()
             }
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod adapters;
 pub mod agencies;
+pub mod attachments;
 pub mod calendar;
 pub mod cases;
 pub mod directory;

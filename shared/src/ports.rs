@@ -280,6 +280,65 @@ pub trait QueueAdmin: Send + Sync {
     ) -> impl Future<Output = Result<(String, String), StoreError>> + Send;
 }
 
+/// The private attachment bucket.
+pub trait AttachmentStore: Send + Sync {
+    /// A presigned upload for `pending/<id>`, bound to the type and the exact size.
+    fn upload_target(
+        &self,
+        id: &str,
+        media: crate::attachments::MediaType,
+        size: u64,
+        expires_in: std::time::Duration,
+    ) -> impl Future<Output = Result<crate::attachments::UploadTarget, StoreError>> + Send;
+
+    /// The uploaded object (pending or already promoted), with its leading bytes.
+    fn inspect(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<crate::attachments::StoredObject>, StoreError>> + Send;
+
+    /// Keeps a referenced upload (out of reach of the expiry of unreferenced uploads).
+    /// Promoting twice is fine.
+    fn promote(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores bytes received another way (WhatsApp media) directly as a kept attachment.
+    fn put(
+        &self,
+        id: &str,
+        media: crate::attachments::MediaType,
+        bytes: Vec<u8>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A short-lived presigned GET of a kept attachment.
+    fn download_link(
+        &self,
+        id: &str,
+        expires_in: std::time::Duration,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send;
+}
+
+/// Outgoing WhatsApp messages and media, through the Cloud (Graph) API.
+pub trait WhatsAppApi: Send + Sync {
+    /// A free-form text (allowed within 24 hours of the citizen's last message).
+    fn send_text(&self, to: &str, body: &str)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A pre-approved template message (outside the 24-hour window).
+    fn send_template(
+        &self,
+        to: &str,
+        template: &str,
+        language: &str,
+        params: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Downloads a media object by its id: (MIME type, bytes).
+    fn media(
+        &self,
+        media_id: &str,
+    ) -> impl Future<Output = Result<(String, Vec<u8>), StoreError>> + Send;
+}
+
 /// The current time (a port so tests can fix it).
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
