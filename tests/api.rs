@@ -14,6 +14,7 @@ fn submit_state(ctx: &Ctx) -> submit_report::State<FixedClock> {
     submit_report::State::new(
         aws_sdk_dynamodb::Client::new(&ctx.config),
         ctx.table(),
+        files(ctx),
         FixedClock(LAUNCH),
     )
     .unwrap()
@@ -23,6 +24,7 @@ fn get_state(ctx: &Ctx, now: time::OffsetDateTime) -> get_report::State<FixedClo
     get_report::State::new(
         aws_sdk_dynamodb::Client::new(&ctx.config),
         ctx.table(),
+        files(ctx),
         FixedClock(now),
     )
 }
@@ -470,6 +472,7 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
     let submit = submit_report::State::new(
         aws_sdk_dynamodb::Client::new(&config),
         ctx.table(),
+        lapor_shared::adapters::s3::S3Attachments::new(&config, "unreachable"),
         SystemClock,
     )
     .unwrap();
@@ -494,6 +497,7 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
     let get = get_report::State::new(
         aws_sdk_dynamodb::Client::new(&config),
         ctx.table(),
+        lapor_shared::adapters::s3::S3Attachments::new(&config, "unreachable"),
         SystemClock,
     );
     let resp = lookup(&get, "/v1/reports/7M2QK-D9XZ5", &[]).await;

@@ -579,30 +579,57 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
     let st = Stack::start(&["kemensos", "pemprov-32"], false).await;
     let (number, _) = forwarded(&st, "bansos", &["kemensos", "pemprov-32"]).await;
     let n = RegistrationNumber::parse(&number).unwrap();
-    assert_eq!(st.ctx.count_entities("outbox").await, 2);
+    // Agency hand-offs in the outbox (notifications of the status changes sit beside them).
+    let handoffs = || async {
+        st.ctx
+            .items()
+            .await
+            .iter()
+            .filter(|i| {
+                i.get("entity")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    == Some("outbox")
+                    && i.get("kind")
+                        .and_then(|v| v.as_s().ok())
+                        .map(String::as_str)
+                        != Some("notification")
+            })
+            .count()
+    };
+    assert_eq!(handoffs().await, 2);
     let queues = SqsQueues::new(st.sqs.clone());
     let mut cache = forwarding::AgencyCache::default();
 
     // 1st attempt: killed after each send, before the outbox delete.
+    let notifications = lapor_shared::adapters::sqs::SqsNotificationQueue::new(
+        st.sqs.clone(),
+        st.ctx.tables["NotificationQueue"].clone(),
+    );
+    let outlets = |q| forwarding::Outlets {
+        agencies: &st.store,
+        queues: q,
+        notifications: &notifications,
+    };
     let r = forwarding::drain(
         &CrashAfterSend(&st.store),
-        &st.store,
-        &queues,
+        &outlets(&queues),
         &mut cache,
         &n,
     )
     .await;
     assert!(r.is_err());
-    assert_eq!(
-        st.ctx.count_entities("outbox").await,
-        2,
-        "nothing completed"
-    );
+    assert_eq!(handoffs().await, 2, "nothing completed");
     // 2nd attempt: killed between the two agencies (first send fine, then dies).
     let dying = CrashOnSecondSend(&queues, Default::default());
-    let r = forwarding::drain(&st.store, &st.store, &dying, &mut cache, &n).await;
+    let out = forwarding::Outlets {
+        agencies: &st.store,
+        queues: &dying,
+        notifications: &notifications,
+    };
+    let r = forwarding::drain(&st.store, &out, &mut cache, &n).await;
     assert!(r.is_err());
-    assert_eq!(st.ctx.count_entities("outbox").await, 1);
+    assert_eq!(handoffs().await, 1);
 
     // The retry, as Lambda delivers it: the trigger message from the forwarding queue.
     let fq = st.ctx.physical.queue("ForwardingQueue").unwrap();
@@ -617,7 +644,8 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         .unwrap()
         .messages
         .unwrap_or_default();
-    assert_eq!(msgs.len(), 1, "one trigger per forwarding");
+    // One trigger per change (the analysis and the forwarding).
+    assert_eq!(msgs.len(), 2);
     let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
     for m in msgs {
         let mut r = aws_lambda_events::event::sqs::SqsMessage::default();
@@ -626,7 +654,12 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         r.body = m.body;
         event.records.push(r);
     }
-    let state = forwarder::State::new(st.ctx.dynamodb.clone(), st.ctx.table(), st.sqs.clone());
+    let state = forwarder::State::new(
+        st.ctx.dynamodb.clone(),
+        st.ctx.table(),
+        st.sqs.clone(),
+        st.ctx.tables["NotificationQueue"].clone(),
+    );
     let resp = forwarder::handle_sqs(&state, event.clone()).await;
     assert!(resp.batch_item_failures.is_empty());
     assert_eq!(st.ctx.count_entities("outbox").await, 0);
@@ -694,7 +727,7 @@ async fn a_poison_message_lands_in_the_dead_letter_queue() {
 
 #[tokio::test]
 async fn citizen_update_answers_a_request_for_information_and_reaches_agencies() {
-    let st = Stack::start(&["kemenkes"], true).await;
+    let st = Stack::start(&["kemenkes", "kemensos"], true).await;
     let (number, token) = st.submit(&submission("kesehatan", "confidential")).await;
     st.act(&number, "analysis", json!({}), 200).await;
     st.act(
@@ -709,12 +742,37 @@ async fn citizen_update_answers_a_request_for_information_and_reaches_agencies()
         .await;
     assert_eq!(stage["status"], "needs_info");
     let upd = format!("/v1/reports/{number}/updates");
+    // An upload the citizen made (kept directly here; tests/attachments.rs covers the form).
+    let pdf = b"%PDF-1.7\n% surat rujukan\n".to_vec();
+    let attachment = ulid::Ulid::new().to_string();
+    lapor_shared::ports::AttachmentStore::put(
+        &files(&st.ctx),
+        &attachment,
+        lapor_shared::attachments::MediaType::Pdf,
+        pdf.clone(),
+    )
+    .await
+    .unwrap();
+    // A reference to nothing uploaded is refused, naming the attachment, and nothing changes.
     let (s, v) = st
         .call(
             "POST",
             &upd,
             &[("x-tracking-token", &token)],
-            Some(&json!({"message": "Surat rujukan sudah saya unggah.", "attachments": ["01JD3Z8Q4N5V6W7X8Y9Z0A1B2C"]})),
+            Some(&json!({"message": "Surat rujukan sudah saya unggah.", "attachments": [attachment, ulid::Ulid::new().to_string()]})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["field"].as_str()),
+        (422, Some("attachments[1]")),
+        "{v}"
+    );
+    let (s, v) = st
+        .call(
+            "POST",
+            &upd,
+            &[("x-tracking-token", &token)],
+            Some(&json!({"message": "Surat rujukan sudah saya unggah.", "attachments": [attachment]})),
         )
         .await;
     assert_eq!((s, v["status"].as_str()), (201, Some("in_analysis")), "{v}");
@@ -727,6 +785,59 @@ async fn citizen_update_answers_a_request_for_information_and_reaches_agencies()
         "confidential: no identity for the agency"
     );
     assert_eq!(cases[0]["updates"].as_array().unwrap().len(), 1);
+    // The agency gets a short-lived link to the evidence, and it works.
+    let link = cases[0]["attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        reqwest::get(&link)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        pdf
+    );
+    let own = format!("/v1/agency/cases/{number}.kemenkes/attachments/{attachment}");
+    let (s, v) = st
+        .call(
+            "GET",
+            &own,
+            &[("authorization", &st.agency("kemenkes"))],
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["url"].is_string());
+    // Another agency: not for its key, not through its own (non-existent) case either.
+    for path in [
+        own.clone(),
+        format!("/v1/agency/cases/{number}.kemensos/attachments/{attachment}"),
+    ] {
+        let (s, v) = st
+            .call(
+                "GET",
+                &path,
+                &[("authorization", &st.agency("kemensos"))],
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (404, Some("case_not_found")),
+            "{path}"
+        );
+    }
+    // The citizen with the token gets a link too; without it, nothing.
+    let mine = format!("/v1/reports/{number}/attachments/{attachment}");
+    let (s, _) = st
+        .call("GET", &mine, &[("x-tracking-token", &token)], None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = st.call("GET", &mine, &[], None).await;
+    assert_eq!(s, 401);
     let (s, _) = st
         .call(
             "POST",
@@ -758,9 +869,13 @@ async fn the_sla_function_on_fixed_dates() {
     let ctx = Ctx::new().await;
     let cal = lapor_shared::calendar::Calendar::embedded().unwrap();
     let submitted = datetime!(2026-11-02 09:00 +7);
-    let submit =
-        submit_report::State::new(ctx.dynamodb.clone(), ctx.table(), FixedClock(submitted))
-            .unwrap();
+    let submit = submit_report::State::new(
+        ctx.dynamodb.clone(),
+        ctx.table(),
+        files(&ctx),
+        FixedClock(submitted),
+    )
+    .unwrap();
     let mut numbers = Vec::new();
     for _ in 0..2 {
         let resp = submit_report::handle(
@@ -791,8 +906,10 @@ async fn the_sla_function_on_fixed_dates() {
         ctx.table(),
         aws_sdk_sqs::Client::new(&ctx.config),
         ctx.tables["ForwardingQueue"].clone(),
+        files(&ctx),
         FixedClock(asked),
-    );
+    )
+    .unwrap();
     for (action, body) in [
         ("analysis", json!({})),
         (
@@ -850,7 +967,7 @@ async fn the_sla_function_on_fixed_dates() {
     );
 
     let later = FixedClock(datetime!(2026-11-21 08:00 +7));
-    let get = get_report::State::new(ctx.dynamodb.clone(), ctx.table(), later);
+    let get = get_report::State::new(ctx.dynamodb.clone(), ctx.table(), files(&ctx), later);
     let resp = get_report::handle(
         &get,
         request("GET", &format!("/v1/reports/{}", numbers[0]), &[], None),
@@ -876,8 +993,10 @@ async fn the_sla_function_on_fixed_dates() {
         ctx.table(),
         aws_sdk_sqs::Client::new(&ctx.config),
         ctx.tables["ForwardingQueue"].clone(),
+        files(&ctx),
         later,
-    );
+    )
+    .unwrap();
     let req = with_claims(
         request("GET", "/v1/staff/reports?overdue=true", &[], None).with_query_string_parameters(
             std::collections::HashMap::from([("overdue".to_string(), "true".to_string())]),
@@ -931,6 +1050,7 @@ async fn sample_events_drive_the_new_functions() {
     let submit = submit_report::State::new(
         ctx.dynamodb.clone(),
         ctx.table(),
+        files(&ctx),
         lapor_shared::ports::SystemClock,
     )
     .unwrap();
@@ -943,8 +1063,10 @@ async fn sample_events_drive_the_new_functions() {
         ctx.table(),
         sqs.clone(),
         fq.clone(),
+        files(&ctx),
         lapor_shared::ports::SystemClock,
-    );
+    )
+    .unwrap();
     let resp = staff_api::handle(&staff, http("staff-api.json"))
         .await
         .unwrap();
@@ -955,6 +1077,8 @@ async fn sample_events_drive_the_new_functions() {
         ctx.dynamodb.clone(),
         ctx.table(),
         sqs.clone(),
+        fq.clone(),
+        files(&ctx),
         lapor_shared::ports::SystemClock,
     );
     let resp = agency_api::handle(&agency, http("agency-api.json"))
@@ -967,6 +1091,7 @@ async fn sample_events_drive_the_new_functions() {
         ctx.table(),
         sqs.clone(),
         fq,
+        files(&ctx),
         lapor_shared::ports::SystemClock,
     );
     let resp = report_followup::handle(&followup, http("report-followup.json"))
@@ -976,7 +1101,12 @@ async fn sample_events_drive_the_new_functions() {
     assert_eq!(body_json(&resp)["error"]["code"], "report_not_found");
 
     // The forwarder: the malformed record is the only failure reported.
-    let fwd = forwarder::State::new(ctx.dynamodb.clone(), ctx.table(), sqs);
+    let fwd = forwarder::State::new(
+        ctx.dynamodb.clone(),
+        ctx.table(),
+        sqs,
+        ctx.tables["NotificationQueue"].clone(),
+    );
     let event = |name: &str| {
         lambda_http::lambda_runtime::LambdaEvent::new(
             serde_json::from_str::<Value>(&text(name)).unwrap(),

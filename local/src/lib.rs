@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod events;
+pub mod fake_graph;
 pub mod provision;
 pub mod server;
 pub mod stack;

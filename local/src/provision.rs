@@ -1,4 +1,5 @@
-//! Creates the template's DynamoDB tables and SQS queues on moto (or any AWS endpoint).
+//! Creates the template's DynamoDB tables, SQS queues and S3 buckets on moto (or any AWS
+//! endpoint).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::template::{QueueSpec, TableSpec, Template};
+use crate::template::{BucketSpec, QueueSpec, TableSpec, Template};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -231,10 +232,80 @@ pub async fn create_queues(
     Ok(created)
 }
 
+/// The physical name of a bucket: `{prefix}{LogicalId}` made a valid bucket name (lower
+/// case; letters, digits, `-` and `.`; 3 to 63 characters, starting and ending with a letter
+/// or digit).
+pub fn bucket_name(prefix: &str, spec: &BucketSpec) -> String {
+    let raw = format!("{prefix}{}", spec.logical_id).to_ascii_lowercase();
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    let trim = |c: char| !c.is_ascii_alphanumeric();
+    name = name.trim_matches(trim).to_string();
+    while name.len() < 3 {
+        name.push('0');
+    }
+    name
+}
+
+/// Creates one bucket named `name` in the configuration's region; an existing bucket of
+/// ours is kept.
+pub async fn create_bucket(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+    region: Option<&str>,
+) -> Result<(), BoxError> {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let mut req = client.create_bucket().bucket(name);
+    if let Some(r) = region.filter(|r| *r != "us-east-1") {
+        req = req.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(r))
+                .build(),
+        );
+    }
+    match req.send().await {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_bucket_already_owned_by_you()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// Creates every bucket of the template, named by [`bucket_name`]. Returns logical id →
+/// bucket name, which is what `!Ref` resolves to. The client should address buckets by
+/// path (moto on loopback has no virtual hosts).
+pub async fn create_buckets(
+    client: &aws_sdk_s3::Client,
+    template: &Template,
+    prefix: &str,
+    region: Option<&str>,
+) -> Result<BTreeMap<String, String>, BoxError> {
+    let mut names = BTreeMap::new();
+    for spec in template.buckets() {
+        let name = bucket_name(prefix, &spec);
+        create_bucket(client, &name, region).await?;
+        names.insert(spec.logical_id.clone(), name);
+    }
+    Ok(names)
+}
+
 /// What the template's resources are called on the endpoint.
 #[derive(Debug, Clone, Default)]
 pub struct Physical {
-    /// Logical id → what `!Ref` resolves to: a table's name, a queue's URL.
+    /// Logical id → what `!Ref` resolves to: a table's name, a queue's URL, a bucket's name.
     pub refs: BTreeMap<String, String>,
     /// Queue logical id → queue ARN (what `!GetAtt X.Arn` resolves to).
     pub queue_arns: BTreeMap<String, String>,
@@ -250,7 +321,8 @@ impl Physical {
     }
 }
 
-/// Creates every table and queue of the template (see [`create_tables`], [`create_queues`]).
+/// Creates every table, queue and bucket of the template (see [`create_tables`],
+/// [`create_queues`], [`create_buckets`]).
 pub async fn provision(
     config: &aws_config::SdkConfig,
     template: &Template,
@@ -261,6 +333,13 @@ pub async fn provision(
     let sqs = aws_sdk_sqs::Client::new(config);
     let mut refs = create_tables(&dynamodb, template, prefix).await?;
     let queues = create_queues(&sqs, template, prefix, visibility_override).await?;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    );
+    let region = config.region().map(|r| r.to_string());
+    refs.extend(create_buckets(&s3, template, prefix, region.as_deref()).await?);
     let mut queue_arns = BTreeMap::new();
     for (id, q) in queues {
         refs.insert(id.clone(), q.url);
@@ -295,6 +374,12 @@ Resources:
     Properties:
       FifoQueue: true
       MessageRetentionPeriod: 1209600
+  Files_Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault: {SSEAlgorithm: AES256}
 "#;
 
     #[tokio::test]
@@ -322,6 +407,14 @@ Resources:
         assert!(orders.url.ends_with(&format!("{prefix}Orders.fifo")));
         assert!(dlq.arn.ends_with(&format!(":{prefix}OrdersDLQ.fifo")));
         assert_eq!(physical.queue_arns.len(), 2);
+        let bucket = &physical.refs["Files_Bucket"];
+        assert_eq!(bucket, &format!("{prefix}files-bucket"));
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.head_bucket().bucket(bucket).send().await.unwrap();
 
         let sqs = aws_sdk_sqs::Client::new(&config);
         let attrs = sqs
@@ -358,6 +451,21 @@ Resources:
             .attributes
             .unwrap();
         assert_eq!(visibility[&QueueAttributeName::VisibilityTimeout], "2");
+    }
+
+    #[test]
+    fn bucket_names_are_valid() {
+        let spec = |id: &str| BucketSpec {
+            logical_id: id.to_string(),
+        };
+        assert_eq!(
+            bucket_name("lapor-local-", &spec("AttachmentsBucket")),
+            "lapor-local-attachmentsbucket"
+        );
+        assert_eq!(bucket_name("T_1-", &spec("A")), "t-1-a");
+        let long = bucket_name(&"x".repeat(70), &spec("B"));
+        assert_eq!(long.len(), 63);
+        assert_eq!(bucket_name("-", &spec("A")), "a00");
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
+use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::ports::SystemClock;
 
 use crate::events::{ScheduleHandler, SqsHandler, schedule_handler, sqs_handler};
@@ -51,6 +52,10 @@ pub fn build(
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
     let sqs = aws_sdk_sqs::Client::new(config);
     let mut stack = Stack::default();
+    let files =
+        |env: &dyn Fn(&str) -> Result<String, BoxError>| -> Result<S3Attachments, BoxError> {
+            Ok(S3Attachments::new(config, env("ATTACHMENTS_BUCKET")?))
+        };
     for f in functions {
         let env = |name: &str| -> Result<String, BoxError> {
             f.env_refs
@@ -61,17 +66,33 @@ pub fn build(
         };
         match f.binary.as_str() {
             "submit-report" => {
-                let s =
-                    submit_report::State::new(dynamodb.clone(), env("TABLE_NAME")?, SystemClock)?;
+                let s = submit_report::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    files(&env)?,
+                    SystemClock,
+                )?;
                 let h = wrap(Arc::new(s), |s, r| async move {
                     submit_report::handle(&s, r).await
                 });
                 stack.http.insert(f.binary.clone(), h);
             }
             "get-report" => {
-                let s = get_report::State::new(dynamodb.clone(), env("TABLE_NAME")?, SystemClock);
+                let s = get_report::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    files(&env)?,
+                    SystemClock,
+                );
                 let h = wrap(Arc::new(s), |s, r| async move {
                     get_report::handle(&s, r).await
+                });
+                stack.http.insert(f.binary.clone(), h);
+            }
+            "attachment-upload" => {
+                let s = attachment_upload::State::new(files(&env)?);
+                let h = wrap(Arc::new(s), |s, r| async move {
+                    attachment_upload::handle(&s, r).await
                 });
                 stack.http.insert(f.binary.clone(), h);
             }
@@ -85,8 +106,9 @@ pub fn build(
                     env("TABLE_NAME")?,
                     sqs.clone(),
                     env("FORWARDING_QUEUE_URL")?,
+                    files(&env)?,
                     SystemClock,
-                );
+                )?;
                 let h = wrap(
                     Arc::new(s),
                     |s, r| async move { staff_api::handle(&s, r).await },
@@ -98,6 +120,8 @@ pub fn build(
                     dynamodb.clone(),
                     env("TABLE_NAME")?,
                     lapor_shared::adapters::sqs::long_poll_client(config),
+                    env("FORWARDING_QUEUE_URL")?,
+                    files(&env)?,
                     SystemClock,
                 );
                 let h = wrap(Arc::new(s), |s, r| async move {
@@ -111,6 +135,7 @@ pub fn build(
                     env("TABLE_NAME")?,
                     sqs.clone(),
                     env("FORWARDING_QUEUE_URL")?,
+                    files(&env)?,
                     SystemClock,
                 );
                 let h = wrap(Arc::new(s), |s, r| async move {
@@ -123,6 +148,7 @@ pub fn build(
                     dynamodb.clone(),
                     env("TABLE_NAME")?,
                     sqs.clone(),
+                    env("NOTIFICATION_QUEUE_URL")?,
                 ));
                 let s2 = s.clone();
                 stack.sqs.insert(
@@ -142,6 +168,35 @@ pub fn build(
                                 (_, failed) => Err(format!("{failed} hand-offs not delivered")),
                             }
                         }
+                    }),
+                );
+            }
+            "notifier" => {
+                // Needs the WhatsApp API parameters (the local fake's, see fake_graph.rs).
+                let graph = match (
+                    env("WHATSAPP_API_BASE"),
+                    env("WHATSAPP_ACCESS_TOKEN"),
+                    env("WHATSAPP_PHONE_NUMBER_ID"),
+                ) {
+                    (Ok(base), Ok(token), Ok(phone)) => {
+                        lapor_shared::adapters::graph::GraphApi::new(base, token, phone)?
+                    }
+                    _ => {
+                        tracing::warn!(function = %f.logical_id, "no WhatsApp API configured; not run locally");
+                        continue;
+                    }
+                };
+                let s = Arc::new(notifier::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    graph,
+                    SystemClock,
+                ));
+                stack.sqs.insert(
+                    f.binary.clone(),
+                    sqs_handler(move |event| {
+                        let s = s.clone();
+                        async move { Ok(notifier::handle_sqs(&s, event).await) }
                     }),
                 );
             }

@@ -51,6 +51,13 @@ pub struct QueueSpec {
     pub redrive: Option<(String, i32)>,
 }
 
+/// An `AWS::S3::Bucket`. Locally only its name matters: encryption, public access blocks,
+/// lifecycle rules and CORS are AWS's to enforce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketSpec {
+    pub logical_id: String,
+}
+
 /// One HttpApi event of a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -295,6 +302,14 @@ impl Template {
             .collect()
     }
 
+    /// Every `AWS::S3::Bucket` of the template.
+    pub fn buckets(&self) -> Vec<BucketSpec> {
+        self.resources("AWS::S3::Bucket")
+            .into_iter()
+            .map(|(id, _)| BucketSpec { logical_id: id })
+            .collect()
+    }
+
     /// The names of the JWT authorizers of every `AWS::Serverless::HttpApi` (and of
     /// `Globals.HttpApi`).
     pub fn jwt_authorizers(&self) -> Vec<String> {
@@ -495,6 +510,26 @@ mod tests {
             routes
                 .iter()
                 .any(|r| r.path == "/v1/reports/{registration_number}")
+        );
+        assert!(
+            t.buckets()
+                .iter()
+                .any(|b| b.logical_id == "AttachmentsBucket")
+        );
+        let upload = routes
+            .iter()
+            .find(|r| r.binary == "attachment-upload")
+            .unwrap();
+        assert_eq!(
+            (upload.method.as_str(), upload.path.as_str()),
+            ("POST", "/v1/attachments")
+        );
+        assert_eq!(
+            upload
+                .env_refs
+                .get("ATTACHMENTS_BUCKET")
+                .map(String::as_str),
+            Some("AttachmentsBucket")
         );
     }
 

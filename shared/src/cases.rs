@@ -85,6 +85,10 @@ pub enum HandoffKind {
     Forwarded,
     /// The citizen added information to a case the agency already has.
     CitizenUpdate,
+    /// A status change to tell the citizen about (the outbox item's id is the timeline
+    /// event's id, so notifications are idempotent per report and event). Not an agency
+    /// hand-off: the forwarder puts it on the notification queue.
+    Notification,
 }
 
 impl HandoffKind {
@@ -92,6 +96,7 @@ impl HandoffKind {
         match self {
             HandoffKind::Forwarded => "forwarded",
             HandoffKind::CitizenUpdate => "citizen_update",
+            HandoffKind::Notification => "notification",
         }
     }
 }
@@ -145,6 +150,31 @@ impl HandoffMessage {
         let id = CaseId::parse(&m.case_id)?;
         Some((m, id))
     }
+}
+
+/// The recipient code of notification outbox items (they go to the citizen, not an agency).
+pub const CITIZEN: &str = "citizen";
+
+impl Handoff {
+    /// The notification of a status change recorded by `event`.
+    pub fn notification(number: RegistrationNumber, event: &crate::report::TimelineEvent) -> Self {
+        Self {
+            id: event.id,
+            number,
+            agency: CITIZEN.to_string(),
+            kind: HandoffKind::Notification,
+            round: 0,
+            created_at: event.at,
+        }
+    }
+}
+
+/// The body of a message on the notification queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationMessage {
+    pub registration_number: String,
+    pub event_id: String,
 }
 
 /// The body of a message on the internal forwarding queue: "drain this report's outbox".

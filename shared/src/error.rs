@@ -234,10 +234,16 @@ pub enum ApiError {
     TrackingTokenRequired,
     #[error("case not found")]
     CaseNotFound,
+    #[error("attachment not found")]
+    AttachmentNotFound,
     #[error("invalid receipt")]
     InvalidReceipt,
     #[error("feedback not allowed at this stage")]
     FeedbackNotAllowed,
+    #[error("the desk is closed")]
+    DeskClosed { next_opening: String },
+    #[error("the desk's daily capacity is reached")]
+    DeskCapacityReached { next_opening: String },
     #[error("service unavailable")]
     ServiceUnavailable,
     #[error("internal error")]
@@ -281,10 +287,12 @@ impl ApiError {
             | ApiError::InvalidReceipt => 400,
             ApiError::Unauthorized | ApiError::TrackingTokenRequired => 401,
             ApiError::InvalidTrackingToken | ApiError::Forbidden => 403,
-            ApiError::ReportNotFound | ApiError::CaseNotFound => 404,
+            ApiError::ReportNotFound | ApiError::CaseNotFound | ApiError::AttachmentNotFound => 404,
             ApiError::RequestInProgress
             | ApiError::InvalidTransition { .. }
-            | ApiError::FeedbackNotAllowed => 409,
+            | ApiError::FeedbackNotAllowed
+            | ApiError::DeskClosed { .. }
+            | ApiError::DeskCapacityReached { .. } => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::Validation(_) | ApiError::IdempotencyKeyReused => 422,
@@ -310,8 +318,11 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::TrackingTokenRequired => "tracking_token_required",
             ApiError::CaseNotFound => "case_not_found",
+            ApiError::AttachmentNotFound => "attachment_not_found",
             ApiError::InvalidReceipt => "invalid_receipt",
             ApiError::FeedbackNotAllowed => "feedback_not_allowed",
+            ApiError::DeskClosed { .. } => "desk_closed",
+            ApiError::DeskCapacityReached { .. } => "desk_capacity_reached",
             ApiError::ServiceUnavailable => "service_unavailable",
             ApiError::Internal => "internal_error",
         }
@@ -327,6 +338,26 @@ impl ApiError {
                 "Kirim isi permintaan dengan Content-Type: application/json.",
                 "Send the request body with Content-Type: application/json.",
             ),
+            ApiError::DeskClosed { next_opening } => {
+                return match lang {
+                    Lang::Id => format!(
+                        "Loket pengaduan tutup (Senin–Jumat 08.00–14.00 WIB pada hari kerja). Buka kembali {next_opening}."
+                    ),
+                    Lang::En => format!(
+                        "The desk is closed (Monday–Friday 08:00–14:00 WIB on working days). It opens again at {next_opening}."
+                    ),
+                };
+            }
+            ApiError::DeskCapacityReached { next_opening } => {
+                return match lang {
+                    Lang::Id => format!(
+                        "Kuota loket hari ini sudah penuh. Silakan kembali {next_opening}, atau laporkan lewat laman Lapor atau WhatsApp 0811 1704 2207."
+                    ),
+                    Lang::En => format!(
+                        "Today's desk capacity is reached. Please come back at {next_opening}, or report on the Lapor website or WhatsApp 0811 1704 2207."
+                    ),
+                };
+            }
             ApiError::PayloadTooLarge { limit } => {
                 return match lang {
                     Lang::Id => format!("Isi permintaan melebihi batas {limit} byte."),
@@ -384,6 +415,10 @@ impl ApiError {
             ApiError::CaseNotFound => lang.pick(
                 "Kasus tidak ditemukan.",
                 "Case not found.",
+            ),
+            ApiError::AttachmentNotFound => lang.pick(
+                "Lampiran tidak ditemukan pada laporan ini.",
+                "No such attachment on this report.",
             ),
             ApiError::InvalidReceipt => lang.pick(
                 "Tanda terima (receipt) tidak sah untuk kasus ini atau sudah kedaluwarsa. Ambil kasus lagi.",
@@ -457,8 +492,15 @@ mod tests {
             ApiError::Forbidden,
             ApiError::TrackingTokenRequired,
             ApiError::CaseNotFound,
+            ApiError::AttachmentNotFound,
             ApiError::InvalidReceipt,
             ApiError::FeedbackNotAllowed,
+            ApiError::DeskClosed {
+                next_opening: "2026-11-26T08:00:00+07:00".into(),
+            },
+            ApiError::DeskCapacityReached {
+                next_opening: "2026-11-26T08:00:00+07:00".into(),
+            },
             ApiError::ServiceUnavailable,
             ApiError::Internal,
         ];

@@ -9,6 +9,7 @@ pub mod agencies;
 pub mod attachments;
 pub mod calendar;
 pub mod cases;
+pub mod desk;
 pub mod directory;
 pub mod error;
 pub mod geo;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod service;
 pub mod submission;
 pub mod token;
+pub mod whatsapp;
 pub mod workflow;
 
 #[cfg(feature = "lambda")]

@@ -22,6 +22,9 @@ pub enum CreateError {
     /// A concurrent write touched the same items: retry shortly.
     #[error("conflicting concurrent write")]
     Conflict,
+    /// The desk's daily capacity is used up.
+    #[error("desk capacity reached")]
+    QuotaReached,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -31,12 +34,15 @@ pub trait ReportStore: Send + Sync {
     /// Stores a new report, its reporter's identity, its first timeline event and (when the
     /// client sent an Idempotency-Key) the idempotency record, all or nothing. An existing
     /// idempotency record blocks the write unless it expired before `idempotency.created_at`.
+    /// With a desk quota, the day's counter is incremented in the same write, which fails
+    /// with [`CreateError::QuotaReached`] once the capacity is used.
     fn create_report(
         &self,
         report: &Report,
         reporter: Option<&Reporter>,
         event: &TimelineEvent,
         idempotency: Option<&IdempotencyRecord>,
+        quota: Option<&crate::desk::DeskQuota>,
     ) -> impl Future<Output = Result<(), CreateError>> + Send;
 
     /// A strongly consistent read of an idempotency record.
@@ -270,6 +276,49 @@ pub trait ForwardingTrigger: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// The queue the notifier consumes: one message per status change to tell the citizen.
+pub trait NotificationQueue: Send + Sync {
+    fn enqueue(
+        &self,
+        message: &crate::cases::NotificationMessage,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Notifications sent, one per (report, event): a claim taken before sending.
+pub trait NotificationLog: Send + Sync {
+    /// Claims the notification of `event_id`; `false` when it was sent already or another
+    /// sender holds a claim younger than `lease`.
+    fn claim(
+        &self,
+        number: &RegistrationNumber,
+        event_id: &str,
+        now: OffsetDateTime,
+        lease: time::Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Marks it sent (a later claim is refused for good).
+    fn complete(
+        &self,
+        number: &RegistrationNumber,
+        event_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Gives a claim up after a failed send, so a retry can send.
+    fn release(
+        &self,
+        number: &RegistrationNumber,
+        event_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// When a WhatsApp user last wrote to the service (the 24-hour free-form window).
+pub trait ConversationWindow: Send + Sync {
+    fn last_inbound(
+        &self,
+        wa_id: &str,
+    ) -> impl Future<Output = Result<Option<OffsetDateTime>, StoreError>> + Send;
+}
+
 /// Creates an agency's hand-off queue and its dead-letter queue (onboarding).
 pub trait QueueAdmin: Send + Sync {
     /// Returns (queue URL, dead-letter queue URL); existing queues are reused.
@@ -320,8 +369,11 @@ pub trait AttachmentStore: Send + Sync {
 /// Outgoing WhatsApp messages and media, through the Cloud (Graph) API.
 pub trait WhatsAppApi: Send + Sync {
     /// A free-form text (allowed within 24 hours of the citizen's last message).
-    fn send_text(&self, to: &str, body: &str)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn send_text(
+        &self,
+        to: &str,
+        body: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A pre-approved template message (outside the 24-hour window).
     fn send_template(

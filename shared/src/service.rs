@@ -42,6 +42,16 @@ struct SubmitAnswer<'a> {
     status: &'static str,
     submitted_at: String,
     due_date: Option<String>,
+    /// Desk submissions: the printable receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receipt_text: Option<String>,
+}
+
+/// A submission recorded at the walk-in desk: its quota and the officer (token subject).
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pub quota: crate::desk::DeskQuota,
+    pub officer: String,
 }
 
 /// The 201 answer of a submission, as bytes so a replay is identical to the first answer.
@@ -68,17 +78,24 @@ fn replay(
     })
 }
 
-/// Submits a report: validates, numbers it, stores it with its first timeline event, and
-/// honours the Idempotency-Key (same key and body → the first answer; other body → 422).
-pub async fn submit<S: ReportStore>(
+/// Submits a report: validates, checks and keeps its attachments, numbers it, stores it with
+/// its first timeline event (and, at the desk, the day's counter), and honours the
+/// Idempotency-Key (same key and body → the first answer; other body → 422).
+#[allow(clippy::too_many_arguments)]
+pub async fn submit<S: ReportStore, A: crate::ports::AttachmentStore>(
     store: &S,
+    attachments: &A,
     calendar: &Calendar,
     now: OffsetDateTime,
     body: &Value,
     channel: Channel,
     key: Option<&IdempotencyKey>,
+    desk: Option<&Desk>,
 ) -> Result<Submitted, ApiError> {
     let new = validate_submission(body, channel, wib_date(now))?;
+    // Every referenced upload exists, fits its limit and is what it claims; nothing is
+    // written otherwise.
+    crate::attachments::verify_and_keep(attachments, &new.attachments).await?;
     let now = now.replace_nanosecond(0).unwrap_or(now);
     let due_date = match calendar.due_date(now) {
         Ok(d) => Some(d),
@@ -124,12 +141,16 @@ pub async fn submit<S: ReportStore>(
         };
         let mut event = TimelineEvent::new(EventType::Submitted, actor.clone(), now);
         event.status = Some(Status::Received);
+        event.internal_note = desk.map(|d| format!("desk officer {}", d.officer));
         let answer = serde_json::to_vec(&SubmitAnswer {
             registration_number: number.to_string(),
             tracking_token: token.as_str(),
             status: Status::Received.code(),
             submitted_at: format_wib(now),
             due_date: due_date.map(format_date),
+            receipt_text: desk.map(|_| {
+                crate::desk::receipt_text(&number.to_string(), token.as_str(), now, due_date)
+            }),
         })
         .map_err(|_| ApiError::Internal)?;
         let record = match (key, &fingerprint) {
@@ -145,7 +166,13 @@ pub async fn submit<S: ReportStore>(
         };
 
         match store
-            .create_report(&report, new.reporter.as_ref(), &event, record.as_ref())
+            .create_report(
+                &report,
+                new.reporter.as_ref(),
+                &event,
+                record.as_ref(),
+                desk.map(|d| &d.quota),
+            )
             .await
         {
             Ok(()) => {
@@ -178,6 +205,18 @@ pub async fn submit<S: ReportStore>(
                 // The winner's transaction is still in flight: back off and look again.
                 let wait = 25u64 << attempt.min(5);
                 tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+            Err(CreateError::QuotaReached) => {
+                let next = crate::calendar::wib_date(now);
+                let next_opening = calendar
+                    .add_working_days(next, 1)
+                    .map(|d| {
+                        format_wib(
+                            time::PrimitiveDateTime::new(d, crate::desk::OPENS).assume_offset(WIB),
+                        )
+                    })
+                    .unwrap_or_default();
+                return Err(ApiError::DeskCapacityReached { next_opening });
             }
             Err(CreateError::Store(e)) => {
                 tracing::warn!(error = %e, "store failure during submission");
@@ -396,9 +435,18 @@ mod tests {
     #[tokio::test]
     async fn submit_then_lookup() {
         let store = MemoryStore::new();
-        let out = submit(&store, calendar(), NOW, &body(), Channel::Web, None)
-            .await
-            .unwrap();
+        let out = submit(
+            &store,
+            &crate::adapters::memory::MemoryAttachments::default(),
+            calendar(),
+            NOW,
+            &body(),
+            Channel::Web,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         let answer: Value = serde_json::from_slice(&out.body).unwrap();
         assert_eq!(answer["status"], "received");
         assert_eq!(answer["submitted_at"], "2024-11-11T09:00:00+07:00");
@@ -489,16 +537,27 @@ mod tests {
     async fn idempotency_key_replays_or_refuses() {
         let store = MemoryStore::new();
         let key = IdempotencyKey::parse("abc-123").unwrap();
-        let first = submit(&store, calendar(), NOW, &body(), Channel::Web, Some(&key))
-            .await
-            .unwrap();
+        let first = submit(
+            &store,
+            &crate::adapters::memory::MemoryAttachments::default(),
+            calendar(),
+            NOW,
+            &body(),
+            Channel::Web,
+            Some(&key),
+            None,
+        )
+        .await
+        .unwrap();
         let again = submit(
             &store,
+            &crate::adapters::memory::MemoryAttachments::default(),
             calendar(),
             NOW + time::Duration::minutes(3),
             &body(),
             Channel::Web,
             Some(&key),
+            None,
         )
         .await
         .unwrap();
@@ -508,7 +567,17 @@ mod tests {
         let mut other = body();
         other["title"] = json!("Judul yang berbeda sekali");
         assert!(matches!(
-            submit(&store, calendar(), NOW, &other, Channel::Web, Some(&key)).await,
+            submit(
+                &store,
+                &crate::adapters::memory::MemoryAttachments::default(),
+                calendar(),
+                NOW,
+                &other,
+                Channel::Web,
+                Some(&key),
+                None
+            )
+            .await,
             Err(ApiError::IdempotencyKeyReused)
         ));
         assert_eq!(store.report_count(), 1);
@@ -520,7 +589,17 @@ mod tests {
         let mut bad = body();
         bad["reporter"]["nik"] = json!("1234");
         assert!(matches!(
-            submit(&store, calendar(), NOW, &bad, Channel::Web, None).await,
+            submit(
+                &store,
+                &crate::adapters::memory::MemoryAttachments::default(),
+                calendar(),
+                NOW,
+                &bad,
+                Channel::Web,
+                None,
+                None
+            )
+            .await,
             Err(ApiError::Validation(_))
         ));
         assert_eq!(store.report_count(), 0);
@@ -531,10 +610,12 @@ mod tests {
         let store = MemoryStore::new();
         let out = submit(
             &store,
+            &crate::adapters::memory::MemoryAttachments::default(),
             calendar(),
             datetime!(2027-12-20 02:00 UTC),
             &body(),
             Channel::Web,
+            None,
             None,
         )
         .await
@@ -561,27 +642,40 @@ mod expiry_tests {
             "privacy": "anonymous", "consent": true
         });
         let t0 = datetime!(2024-11-11 02:00 UTC);
-        let first = submit(&store, cal, t0, &body, Channel::Web, Some(&key))
-            .await
-            .unwrap();
+        let first = submit(
+            &store,
+            &crate::adapters::memory::MemoryAttachments::default(),
+            cal,
+            t0,
+            &body,
+            Channel::Web,
+            Some(&key),
+            None,
+        )
+        .await
+        .unwrap();
         let day_later = submit(
             &store,
+            &crate::adapters::memory::MemoryAttachments::default(),
             cal,
             t0 + time::Duration::hours(23),
             &body,
             Channel::Web,
             Some(&key),
+            None,
         )
         .await
         .unwrap();
         assert_eq!(first.body, day_later.body);
         let week_later = submit(
             &store,
+            &crate::adapters::memory::MemoryAttachments::default(),
             cal,
             t0 + time::Duration::days(7),
             &body,
             Channel::Web,
             Some(&key),
+            None,
         )
         .await
         .unwrap();

@@ -126,7 +126,10 @@ fn report(n: RegistrationNumber, status: Status, due: Option<Date>) -> Report {
 
 async fn submit(store: &DynamoReportStore, r: &Report, reporter: Option<&Reporter>) {
     let ev = TimelineEvent::new(EventType::Submitted, Actor::Citizen, r.submitted_at);
-    store.create_report(r, reporter, &ev, None).await.unwrap();
+    store
+        .create_report(r, reporter, &ev, None, None)
+        .await
+        .unwrap();
 }
 
 fn change<'a>(

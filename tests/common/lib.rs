@@ -218,6 +218,8 @@ pub struct Stack {
     pub store: DynamoReportStore,
     pub sqs: aws_sdk_sqs::Client,
     pub stack: lapor_local::stack::Stack,
+    /// The fake WhatsApp Cloud API the functions talk to.
+    pub graph: lapor_local::fake_graph::FakeGraph,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -252,7 +254,12 @@ impl Stack {
         }
         let template = template();
         let functions = template.functions();
-        let stack = lapor_local::stack::build(&functions, &ctx.config, &ctx.tables).expect("stack");
+        let graph = lapor_local::fake_graph::FakeGraph::start()
+            .await
+            .expect("fake Graph API");
+        let mut refs = ctx.tables.clone();
+        refs.extend(graph.template_refs());
+        let stack = lapor_local::stack::build(&functions, &ctx.config, &refs).expect("stack");
         let auth = Arc::new(DevAuth::random().expect("dev auth"));
         let app = lapor_local::server::router(&template.routes(), &stack.http, Some(auth.clone()));
         let mut tasks = Vec::new();
@@ -260,7 +267,9 @@ impl Stack {
             for f in &functions {
                 for ev in &f.sqs_events {
                     let q = ctx.physical.queue(&ev.queue_logical_id).expect("queue");
-                    let h = stack.sqs.get(&f.binary).expect("sqs handler").clone();
+                    let Some(h) = stack.sqs.get(&f.binary).cloned() else {
+                        continue;
+                    };
                     tasks.push(lapor_local::events::spawn_sqs_poller(
                         sqs.clone(),
                         q.url,
@@ -280,6 +289,7 @@ impl Stack {
             store,
             sqs,
             stack,
+            graph,
             tasks,
         }
     }
@@ -424,4 +434,12 @@ pub fn with_claims(req: Request, sub: &str, groups: &str) -> Request {
     let mut ctx = ApiGatewayV2httpRequestContext::default();
     ctx.authorizer = Some(authorizer);
     req.with_request_context(RequestContext::ApiGatewayV2(ctx))
+}
+
+/// The attachment store on this context's bucket.
+pub fn files(ctx: &Ctx) -> lapor_shared::adapters::s3::S3Attachments {
+    lapor_shared::adapters::s3::S3Attachments::new(
+        &ctx.config,
+        ctx.tables["AttachmentsBucket"].clone(),
+    )
 }

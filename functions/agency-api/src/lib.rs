@@ -1,12 +1,14 @@
 //! The agency API (`Authorization: Bearer <agency key>`):
 //! - `GET /v1/agency/cases?max=&wait=`: long-polls the agency's own hand-off queue;
 //! - `POST /v1/agency/cases/{case_id}/ack {receipt}`;
-//! - `POST /v1/agency/cases/{case_id}/responses {kind, message}`.
+//! - `POST /v1/agency/cases/{case_id}/responses {kind, message}`;
+//! - `GET /v1/agency/cases/{case_id}/attachments/{attachment_id}`: a short-lived link.
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::adapters::sqs::SqsQueues;
+use lapor_shared::adapters::s3::S3Attachments;
+use lapor_shared::adapters::sqs::{SqsQueues, SqsTrigger};
 use lapor_shared::agencies::authenticate;
 use lapor_shared::error::ApiError;
 use lapor_shared::lambda::{header, json_body, json_response, lang, query_map, respond};
@@ -17,6 +19,9 @@ use lapor_shared::workflow::agency;
 pub struct State<C: Clock = SystemClock> {
     pub store: DynamoReportStore,
     pub queues: SqsQueues,
+    /// Responses change the status: their notifications go through the forwarder.
+    pub trigger: SqsTrigger,
+    pub attachments: S3Attachments,
     pub clock: C,
 }
 
@@ -25,6 +30,8 @@ impl State {
         Ok(Self {
             store: DynamoReportStore::from_env().await?,
             queues: SqsQueues::from_env().await,
+            trigger: SqsTrigger::from_env().await?,
+            attachments: S3Attachments::from_env().await?,
             clock: SystemClock,
         })
     }
@@ -35,11 +42,15 @@ impl<C: Clock> State<C> {
         dynamodb: aws_sdk_dynamodb::Client,
         table: String,
         sqs: aws_sdk_sqs::Client,
+        forwarding_queue_url: String,
+        attachments: S3Attachments,
         clock: C,
     ) -> Self {
         Self {
             store: DynamoReportStore::new(dynamodb, table),
-            queues: SqsQueues::new(sqs),
+            queues: SqsQueues::new(sqs.clone()),
+            trigger: SqsTrigger::new(sqs, forwarding_queue_url),
+            attachments,
             clock,
         }
     }
@@ -54,8 +65,22 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
     let path = req.uri().path().trim_end_matches('/');
     match (req.method(), case_id) {
         (&Method::GET, None) => {
-            let body = agency::poll(&state.store, &state.queues, &me, &query_map(req)).await?;
+            let body = agency::poll(
+                &state.store,
+                &state.queues,
+                &state.attachments,
+                &me,
+                &query_map(req),
+            )
+            .await?;
             Ok(json_response(200, body, lang))
+        }
+        (&Method::GET, Some(id)) => {
+            let attachment = params.first("attachment_id").unwrap_or("");
+            let out =
+                agency::attachment_link(&state.store, &state.attachments, &me, id, attachment, now)
+                    .await?;
+            Ok(json_response(200, out, lang))
         }
         (&Method::POST, Some(id)) if path.ends_with("/ack") => {
             let body = json_body(req)?;
@@ -64,7 +89,7 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
         }
         (&Method::POST, Some(id)) if path.ends_with("/responses") => {
             let body = json_body(req)?;
-            let out = agency::respond(&state.store, &me, id, &body, now).await?;
+            let out = agency::respond(&state.store, &state.trigger, &me, id, &body, now).await?;
             Ok(json_response(201, out, lang))
         }
         _ => Err(ApiError::Internal),

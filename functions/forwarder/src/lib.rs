@@ -7,8 +7,8 @@
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::adapters::sqs::SqsQueues;
-use lapor_shared::workflow::forwarding;
+use lapor_shared::adapters::sqs::{SqsNotificationQueue, SqsQueues};
+use lapor_shared::workflow::forwarding::{self, Outlets};
 use serde_json::Value;
 
 /// Hand-offs delivered per sweep; the next sweep takes the rest.
@@ -18,6 +18,7 @@ pub const SWEEP_LIMIT: u32 = 200;
 pub struct State {
     pub store: DynamoReportStore,
     pub queues: SqsQueues,
+    pub notifications: SqsNotificationQueue,
 }
 
 impl State {
@@ -25,6 +26,7 @@ impl State {
         Ok(Self {
             store: DynamoReportStore::from_env().await?,
             queues: SqsQueues::from_env().await,
+            notifications: SqsNotificationQueue::from_env().await?,
         })
     }
 
@@ -32,10 +34,20 @@ impl State {
         dynamodb: aws_sdk_dynamodb::Client,
         table: String,
         sqs: aws_sdk_sqs::Client,
+        notification_queue_url: String,
     ) -> Self {
         Self {
             store: DynamoReportStore::new(dynamodb, table),
-            queues: SqsQueues::new(sqs),
+            queues: SqsQueues::new(sqs.clone()),
+            notifications: SqsNotificationQueue::new(sqs, notification_queue_url),
+        }
+    }
+
+    pub fn outlets(&self) -> Outlets<'_, DynamoReportStore, SqsQueues, SqsNotificationQueue> {
+        Outlets {
+            agencies: &self.store,
+            queues: &self.queues,
+            notifications: &self.notifications,
         }
     }
 }
@@ -47,8 +59,7 @@ pub async fn handle_sqs(state: &State, event: SqsEvent) -> SqsBatchResponse {
         .into_iter()
         .map(|r| (r.message_id.unwrap_or_default(), r.body.unwrap_or_default()))
         .collect();
-    let failed =
-        forwarding::handle_batch(&state.store, &state.store, &state.queues, &messages).await;
+    let failed = forwarding::handle_batch(&state.store, &state.outlets(), &messages).await;
     let mut response = SqsBatchResponse::default();
     for id in failed {
         let mut f = BatchItemFailure::default();
@@ -60,7 +71,7 @@ pub async fn handle_sqs(state: &State, event: SqsEvent) -> SqsBatchResponse {
 
 /// The scheduled sweep.
 pub async fn handle_schedule(state: &State) -> (usize, usize) {
-    forwarding::sweep(&state.store, &state.store, &state.queues, SWEEP_LIMIT).await
+    forwarding::sweep(&state.store, &state.outlets(), SWEEP_LIMIT).await
 }
 
 /// The Lambda entry point: an SQS batch or a scheduled event.

@@ -4,6 +4,7 @@
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::adapters::sqs::SqsTrigger;
 use lapor_shared::error::ApiError;
 use lapor_shared::lambda::{header, json_body, json_response, lang, respond};
@@ -14,6 +15,7 @@ use lapor_shared::workflow::citizen;
 pub struct State<C: Clock = SystemClock> {
     pub store: DynamoReportStore,
     pub trigger: SqsTrigger,
+    pub attachments: S3Attachments,
     pub clock: C,
 }
 
@@ -22,6 +24,7 @@ impl State {
         Ok(Self {
             store: DynamoReportStore::from_env().await?,
             trigger: SqsTrigger::from_env().await?,
+            attachments: S3Attachments::from_env().await?,
             clock: SystemClock,
         })
     }
@@ -33,11 +36,13 @@ impl<C: Clock> State<C> {
         table: String,
         sqs: aws_sdk_sqs::Client,
         forwarding_queue_url: String,
+        attachments: S3Attachments,
         clock: C,
     ) -> Self {
         Self {
             store: DynamoReportStore::new(dynamodb, table),
             trigger: SqsTrigger::new(sqs, forwarding_queue_url),
+            attachments,
             clock,
         }
     }
@@ -55,6 +60,7 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
         citizen::add_update(
             &state.store,
             &state.trigger,
+            &state.attachments,
             now,
             number,
             token,
@@ -63,7 +69,16 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
         )
         .await?
     } else if path.ends_with("/feedback") {
-        citizen::give_feedback(&state.store, now, number, token, &body, lang).await?
+        citizen::give_feedback(
+            &state.store,
+            &state.trigger,
+            now,
+            number,
+            token,
+            &body,
+            lang,
+        )
+        .await?
     } else {
         return Err(ApiError::Internal);
     };

@@ -2,6 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::calendar::Calendar;
 use lapor_shared::error::ApiError;
 use lapor_shared::idempotency::IdempotencyKey;
@@ -13,25 +14,40 @@ use lapor_shared::service;
 /// Everything built once per cold start.
 pub struct State<C: Clock = SystemClock> {
     pub store: DynamoReportStore,
+    pub attachments: S3Attachments,
     pub calendar: &'static Calendar,
     pub clock: C,
 }
 
 impl State {
     pub async fn from_env() -> Result<Self, Error> {
-        Self::with_store(DynamoReportStore::from_env().await?, SystemClock)
+        Self::with_store(
+            DynamoReportStore::from_env().await?,
+            S3Attachments::from_env().await?,
+            SystemClock,
+        )
     }
 }
 
 impl<C: Clock> State<C> {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: String, clock: C) -> Result<Self, Error> {
-        Self::with_store(DynamoReportStore::new(client, table), clock)
+    pub fn new(
+        client: aws_sdk_dynamodb::Client,
+        table: String,
+        attachments: S3Attachments,
+        clock: C,
+    ) -> Result<Self, Error> {
+        Self::with_store(DynamoReportStore::new(client, table), attachments, clock)
     }
 
-    fn with_store(store: DynamoReportStore, clock: C) -> Result<Self, Error> {
+    fn with_store(
+        store: DynamoReportStore,
+        attachments: S3Attachments,
+        clock: C,
+    ) -> Result<Self, Error> {
         let calendar = Calendar::embedded().map_err(|e| format!("calendar data: {e}"))?;
         Ok(Self {
             store,
+            attachments,
             calendar,
             clock,
         })
@@ -48,11 +64,13 @@ pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response
         let now = state.clock.now();
         let out = service::submit(
             &state.store,
+            &state.attachments,
             state.calendar,
             now,
             &body,
             Channel::Web,
             key.as_ref(),
+            None,
         )
         .await?;
         Ok::<_, ApiError>(json_response(201, out.body, lang))

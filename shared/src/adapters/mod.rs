@@ -1,10 +1,15 @@
 //! Adapters: implementations of the ports. Only these modules know AWS.
 
 pub mod memory;
+pub mod memory_whatsapp;
 
 #[cfg(feature = "aws-config")]
 pub mod aws;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+#[cfg(feature = "graph")]
+pub mod graph;
+#[cfg(feature = "s3")]
+pub mod s3;
 #[cfg(feature = "sqs")]
 pub mod sqs;

@@ -304,6 +304,47 @@ impl ForwardingTrigger for SqsTrigger {
     }
 }
 
+/// The notification queue (`NOTIFICATION_QUEUE_URL`): one message per status change.
+#[derive(Clone, Debug)]
+pub struct SqsNotificationQueue {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsNotificationQueue {
+    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+
+    /// For a function's cold start: the queue from `NOTIFICATION_QUEUE_URL`.
+    pub async fn from_env() -> Result<Self, String> {
+        let url = std::env::var("NOTIFICATION_QUEUE_URL")
+            .map_err(|_| "NOTIFICATION_QUEUE_URL is not set".to_string())?;
+        Ok(Self::new(
+            client(&crate::adapters::aws::sdk_config().await),
+            url,
+        ))
+    }
+}
+
+impl crate::ports::NotificationQueue for SqsNotificationQueue {
+    async fn enqueue(&self, message: &crate::cases::NotificationMessage) -> Result<(), StoreError> {
+        let body = serde_json::to_string(message)
+            .map_err(|_| StoreError::Other("notification could not be serialised".into()))?;
+        send_message(
+            &self.client,
+            &self.queue_url,
+            &body,
+            &message.registration_number,
+            &message.event_id,
+        )
+        .await
+    }
+}
+
 /// Creates an agency's FIFO hand-off queue `<prefix><code>.fifo` and its dead-letter queue
 /// `<prefix><code>-dlq.fifo` (SSE on, 14 days' retention, explicit deduplication ids,
 /// [`HANDOFF_MAX_RECEIVE_COUNT`] deliveries before dead-lettering). Existing queues are

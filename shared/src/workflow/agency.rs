@@ -77,7 +77,7 @@ struct ReportForAgency {
 #[derive(Serialize)]
 struct AttachmentLink {
     id: String,
-    /// A short-lived link (issue 4 adds the attachment store); `null` until then.
+    /// A short-lived (5 minutes) presigned link.
     url: Option<String>,
 }
 
@@ -139,9 +139,10 @@ pub fn classify_delivery(
 }
 
 /// `GET /v1/agency/cases`: long-polls the agency's own queue.
-pub async fn poll<S: WorkflowStore, Q: HandoffQueues>(
+pub async fn poll<S: WorkflowStore, Q: HandoffQueues, A: crate::ports::AttachmentStore>(
     store: &S,
     queues: &Q,
+    files: &A,
     agency: &AgencyRecord,
     params: &HashMap<String, String>,
 ) -> Result<Vec<u8>, ApiError> {
@@ -171,13 +172,15 @@ pub async fn poll<S: WorkflowStore, Q: HandoffQueues>(
                     Privacy::Confidential | Privacy::Anonymous => None,
                 };
                 let receipt = make_receipt(&case_id, &m.receipt);
-                cases.push(case_view(
-                    &record,
-                    &case_id,
-                    msg.kind,
-                    receipt,
-                    reporter.as_ref(),
-                ));
+                let mut view = case_view(&record, &case_id, msg.kind, receipt, reporter.as_ref());
+                for a in &mut view.attachments {
+                    a.url = Some(
+                        files
+                            .download_link(&a.id, crate::attachments::LINK_TTL)
+                            .await?,
+                    );
+                }
+                cases.push(view);
                 shown.insert(case_id);
             }
             (Delivery::Discard, _) => {
@@ -249,6 +252,27 @@ fn own_case(case_id: &str, agency: &AgencyRecord) -> Result<CaseId, ApiError> {
     CaseId::parse(case_id)
         .filter(|c| c.agency == agency.code)
         .ok_or(ApiError::CaseNotFound)
+}
+
+/// `GET /v1/agency/cases/{case_id}/attachments/{id}`: a fresh link to an attachment of the
+/// agency's own case; 404 for another agency's case or an id not on the report.
+pub async fn attachment_link<S: WorkflowStore, A: crate::ports::AttachmentStore>(
+    store: &S,
+    files: &A,
+    agency: &AgencyRecord,
+    case_id: &str,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, ApiError> {
+    let case_id = own_case(case_id, agency)?;
+    let record = store
+        .record(&case_id.number)
+        .await?
+        .ok_or(ApiError::CaseNotFound)?;
+    if record.case(&agency.code).is_none() {
+        return Err(ApiError::CaseNotFound);
+    }
+    crate::attachments::link(files, &record, id, now).await
 }
 
 #[derive(Deserialize)]
@@ -421,8 +445,9 @@ pub fn decide_response(
 }
 
 /// `POST /v1/agency/cases/{case_id}/responses {kind, message}`.
-pub async fn respond<S: WorkflowStore>(
+pub async fn respond<S: WorkflowStore, T: crate::ports::ForwardingTrigger>(
     store: &S,
+    trigger: &T,
     agency: &AgencyRecord,
     case_id: &str,
     body: &Value,
@@ -456,6 +481,7 @@ pub async fn respond<S: WorkflowStore>(
         decide_response(r, &agency.code, kind, &message, now)
     })
     .await?;
+    super::kick(trigger, &case_id.number, &done).await;
     tracing::info!(agency = %agency.code, kind = kind.code(), status = done.answer.code(), "agency response");
     to_json(&ResponseAnswer {
         case_id: case_id.to_string(),

@@ -144,9 +144,15 @@ fn parse_number_and_token<'a>(
 }
 
 /// `POST /v1/reports/{n}/updates` with `X-Tracking-Token`.
-pub async fn add_update<S: WorkflowStore, T: ForwardingTrigger>(
+#[allow(clippy::too_many_arguments)]
+pub async fn add_update<
+    S: WorkflowStore,
+    T: ForwardingTrigger,
+    A: crate::ports::AttachmentStore,
+>(
     store: &S,
     trigger: &T,
+    files: &A,
     now: OffsetDateTime,
     number: &str,
     token: Option<&str>,
@@ -167,15 +173,18 @@ pub async fn add_update<S: WorkflowStore, T: ForwardingTrigger>(
     let attachments = attachment_ids(&mut e, input.attachments.unwrap_or_default());
     validation(e)?;
     let message = message.ok_or_else(|| super::field("message", FieldIssue::Required))?;
+    // The token first (an attachment check must not tell strangers anything), then the files.
+    let record = store
+        .record(&number)
+        .await?
+        .ok_or(ApiError::ReportNotFound)?;
+    check_token(&record, token)?;
+    crate::attachments::verify_and_keep(files, &attachments).await?;
     let done = change(store, &number, |r| {
         decide_update(r, token, &message, &attachments, now)
     })
     .await?;
-    if !done.handoffs.is_empty() {
-        if let Err(err) = trigger.kick(&number).await {
-            tracing::warn!(error = %err, "forwarding trigger failed; the sweep will deliver");
-        }
-    }
+    super::kick(trigger, &number, &done).await;
     tracing::info!(registration_number = %number, handoffs = done.handoffs.len(), "citizen update");
     to_json(&UpdateAnswer {
         action: ActionAnswer::of(&done.answer, lang),
@@ -183,9 +192,28 @@ pub async fn add_update<S: WorkflowStore, T: ForwardingTrigger>(
     })
 }
 
-/// `POST /v1/reports/{n}/feedback` with `X-Tracking-Token`.
-pub async fn give_feedback<S: WorkflowStore>(
+/// `GET /v1/reports/{n}/attachments/{id}` with `X-Tracking-Token`: a short-lived link.
+pub async fn attachment_link<S: WorkflowStore, A: crate::ports::AttachmentStore>(
     store: &S,
+    files: &A,
+    now: OffsetDateTime,
+    number: &str,
+    token: Option<&str>,
+    id: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let (number, token) = parse_number_and_token(number, token)?;
+    let record = store
+        .record(&number)
+        .await?
+        .ok_or(ApiError::ReportNotFound)?;
+    check_token(&record, token)?;
+    crate::attachments::link(files, &record, id, now).await
+}
+
+/// `POST /v1/reports/{n}/feedback` with `X-Tracking-Token`.
+pub async fn give_feedback<S: WorkflowStore, T: ForwardingTrigger>(
+    store: &S,
+    trigger: &T,
     now: OffsetDateTime,
     number: &str,
     token: Option<&str>,
@@ -219,6 +247,7 @@ pub async fn give_feedback<S: WorkflowStore>(
         decide_feedback(r, token, rating, comment.as_deref(), reopen, now)
     })
     .await?;
+    super::kick(trigger, &number, &done).await;
     tracing::info!(registration_number = %number, reopen, "citizen feedback");
     to_json(&ActionAnswer::of(&done.answer, lang))
 }

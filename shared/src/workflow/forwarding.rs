@@ -8,9 +8,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::agencies::AgencyRecord;
-use crate::cases::{DrainRequest, Handoff};
+use crate::cases::{DrainRequest, Handoff, HandoffKind, NotificationMessage};
 use crate::error::StoreError;
-use crate::ports::{AgencyStore, HandoffQueues, OutboxStore};
+use crate::ports::{AgencyStore, HandoffQueues, NotificationQueue, OutboxStore};
 use crate::regno::RegistrationNumber;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +46,17 @@ impl AgencyCache {
     }
 }
 
-/// Sends one hand-off and removes it from the outbox.
-pub async fn deliver<O, A, Q>(
+/// The outbox's destinations: agencies' queues and the citizens' notification queue.
+pub struct Outlets<'a, A, Q, N> {
+    pub agencies: &'a A,
+    pub queues: &'a Q,
+    pub notifications: &'a N,
+}
+
+/// Sends one outbox item and removes it from the outbox.
+pub async fn deliver<O, A, Q, N>(
     outbox: &O,
-    agencies: &A,
-    queues: &Q,
+    out: &Outlets<'_, A, Q, N>,
     cache: &mut AgencyCache,
     handoff: &Handoff,
 ) -> Result<(), ForwardError>
@@ -58,7 +64,21 @@ where
     O: OutboxStore,
     A: AgencyStore,
     Q: HandoffQueues,
+    N: NotificationQueue,
 {
+    if handoff.kind == HandoffKind::Notification {
+        out.notifications
+            .enqueue(&NotificationMessage {
+                registration_number: handoff.number.to_string(),
+                event_id: handoff.id.to_string(),
+            })
+            .await?;
+        outbox.complete_handoff(handoff).await?;
+        tracing::info!(registration_number = %handoff.number, "notification queued");
+        return Ok(());
+    }
+    let agencies = out.agencies;
+    let queues = out.queues;
     let agency = cache.get(agencies, &handoff.agency).await?;
     let body = handoff.message().to_json();
     queues
@@ -80,10 +100,9 @@ where
 }
 
 /// Delivers every pending hand-off of one report. Returns how many were delivered.
-pub async fn drain<O, A, Q>(
+pub async fn drain<O, A, Q, N>(
     outbox: &O,
-    agencies: &A,
-    queues: &Q,
+    out: &Outlets<'_, A, Q, N>,
     cache: &mut AgencyCache,
     number: &RegistrationNumber,
 ) -> Result<usize, ForwardError>
@@ -91,12 +110,13 @@ where
     O: OutboxStore,
     A: AgencyStore,
     Q: HandoffQueues,
+    N: NotificationQueue,
 {
     let pending = outbox.handoffs(number).await?;
     let mut first_error = None;
     let mut delivered = 0;
     for h in &pending {
-        match deliver(outbox, agencies, queues, cache, h).await {
+        match deliver(outbox, out, cache, h).await {
             Ok(()) => delivered += 1,
             Err(e) => {
                 tracing::warn!(error = %e, agency = %h.agency, "hand-off not delivered");
@@ -119,16 +139,16 @@ pub fn parse_drain_request(body: &str) -> Result<RegistrationNumber, ForwardErro
 /// Handles a batch of forwarding-queue messages `(message id, body)`; returns the ids of the
 /// messages that failed, for the runtime's partial batch response. A message that can never
 /// succeed fails on every attempt and ends in the dead-letter queue.
-pub async fn handle_batch<O, A, Q>(
+pub async fn handle_batch<O, A, Q, N>(
     outbox: &O,
-    agencies: &A,
-    queues: &Q,
+    out: &Outlets<'_, A, Q, N>,
     messages: &[(String, String)],
 ) -> Vec<String>
 where
     O: OutboxStore,
     A: AgencyStore,
     Q: HandoffQueues,
+    N: NotificationQueue,
 {
     let mut cache = AgencyCache::default();
     let mut failed = Vec::new();
@@ -137,11 +157,9 @@ where
         let result = match parse_drain_request(body) {
             // Two triggers for one report in a batch: the first drain did the work.
             Ok(n) if drained.contains(&n) => Ok(0),
-            Ok(n) => drain(outbox, agencies, queues, &mut cache, &n)
-                .await
-                .inspect(|_| {
-                    drained.insert(n);
-                }),
+            Ok(n) => drain(outbox, out, &mut cache, &n).await.inspect(|_| {
+                drained.insert(n);
+            }),
             Err(e) => Err(e),
         };
         if let Err(e) = result {
@@ -153,11 +171,12 @@ where
 }
 
 /// The periodic sweep: delivers hand-offs whose trigger was lost. Returns (delivered, failed).
-pub async fn sweep<O, A, Q>(outbox: &O, agencies: &A, queues: &Q, limit: u32) -> (usize, usize)
+pub async fn sweep<O, A, Q, N>(outbox: &O, out: &Outlets<'_, A, Q, N>, limit: u32) -> (usize, usize)
 where
     O: OutboxStore,
     A: AgencyStore,
     Q: HandoffQueues,
+    N: NotificationQueue,
 {
     let mut cache = AgencyCache::default();
     let pending = match outbox.pending_handoffs(limit).await {
@@ -169,7 +188,7 @@ where
     };
     let (mut ok, mut failed) = (0, 0);
     for h in &pending {
-        match deliver(outbox, agencies, queues, &mut cache, h).await {
+        match deliver(outbox, out, &mut cache, h).await {
             Ok(()) => ok += 1,
             Err(e) => {
                 tracing::warn!(error = %e, agency = %h.agency, "sweep could not deliver");

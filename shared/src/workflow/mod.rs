@@ -9,6 +9,7 @@
 pub mod agency;
 pub mod citizen;
 pub mod forwarding;
+pub mod notify;
 pub mod sla;
 pub mod staff;
 
@@ -82,7 +83,7 @@ where
             .record(number)
             .await?
             .ok_or(ApiError::ReportNotFound)?;
-        let decision = match decide(&record)? {
+        let mut decision = match decide(&record)? {
             Outcome::Unchanged(answer) => {
                 return Ok(Changed {
                     answer,
@@ -92,6 +93,16 @@ where
             }
             Outcome::Change(d) => d,
         };
+        // Every status change reaches the citizen: an outbox item written with the change,
+        // sent later by the forwarder and the notifier, never blocking this write.
+        let number = decision.report.registration_number;
+        let notifications: Vec<Handoff> = decision
+            .events
+            .iter()
+            .filter(|e| e.event_type == crate::report::EventType::StatusChanged)
+            .map(|e| Handoff::notification(number, e))
+            .collect();
+        decision.handoffs.extend(notifications);
         let write = Change {
             expected_version: record.report.version,
             report: &decision.report,
@@ -116,6 +127,21 @@ where
         }
     }
     Err(ApiError::ServiceUnavailable)
+}
+
+/// Asks the forwarder to deliver what a change put in the outbox (hand-offs, notifications).
+/// Best effort: the periodic sweep delivers whatever a lost trigger leaves behind.
+pub async fn kick<T: crate::ports::ForwardingTrigger, A>(
+    trigger: &T,
+    number: &RegistrationNumber,
+    done: &Changed<A>,
+) {
+    if done.handoffs.is_empty() {
+        return;
+    }
+    if let Err(err) = trigger.kick(number).await {
+        tracing::warn!(error = %err, "forwarding trigger failed; the sweep will deliver");
+    }
 }
 
 /// Deserialises a request body into `T`, naming the offending field on failure.

@@ -340,6 +340,53 @@ fn staff_view(
     }
 }
 
+/// `POST /v1/staff/desk-reports` (desk group): a walk-in report, within the desk's hours and
+/// daily capacity, answered like a web submission plus a printable receipt.
+#[allow(clippy::too_many_arguments)]
+pub async fn desk_report<S, A>(
+    store: &S,
+    attachments: &A,
+    calendar: &crate::calendar::Calendar,
+    user: &StaffUser,
+    now: OffsetDateTime,
+    body: &Value,
+    key: Option<&crate::idempotency::IdempotencyKey>,
+    capacity: u32,
+) -> Result<crate::service::Submitted, ApiError>
+where
+    S: crate::ports::ReportStore,
+    A: crate::ports::AttachmentStore,
+{
+    user.require(DESK)?;
+    let hours = crate::desk::hours(calendar, now).map_err(|e| {
+        tracing::error!(error = %e, code = "calendar_out_of_range", "desk hours unknown");
+        ApiError::Internal
+    })?;
+    let day = match hours {
+        crate::desk::DeskHours::Open { day } => day,
+        crate::desk::DeskHours::Closed { next_opening } => {
+            return Err(ApiError::DeskClosed {
+                next_opening: format_wib(next_opening),
+            });
+        }
+    };
+    let desk = crate::service::Desk {
+        quota: crate::desk::DeskQuota { day, capacity },
+        officer: user.subject.clone(),
+    };
+    crate::service::submit(
+        store,
+        attachments,
+        calendar,
+        now,
+        body,
+        Channel::Desk,
+        key,
+        Some(&desk),
+    )
+    .await
+}
+
 /// An analyst's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -677,15 +724,13 @@ where
             let note = text(&mut e, "note", input.note, 0, NOTE_MAX, true);
             validation(e)?;
             let done = change(store, &number, |r| decide_analysis(r, note.clone(), now)).await?;
+            super::kick(trigger, &number, &done).await;
             to_json(&ActionAnswer::of(&done.answer, lang))?
         }
         Action::Forward => {
             let forward = validate_forward(agencies, body).await?;
             let done = change(store, &number, |r| decide_forward(r, &forward, now)).await?;
-            if let Err(err) = trigger.kick(&number).await {
-                // The outbox item is stored: the forwarding function's sweep delivers it.
-                tracing::warn!(error = %err, "forwarding trigger failed; the sweep will deliver");
-            }
+            super::kick(trigger, &number, &done).await;
             let (report, cases) = done.answer;
             to_json(&ForwardAnswer {
                 action: ActionAnswer::of(&report, lang),
@@ -705,6 +750,7 @@ where
             validation(e)?;
             let message = message.ok_or_else(|| field("message", FieldIssue::Required))?;
             let done = change(store, &number, |r| decide_request_info(r, &message, now)).await?;
+            super::kick(trigger, &number, &done).await;
             to_json(&ActionAnswer::of(&done.answer, lang))?
         }
         Action::Reject => {
@@ -713,6 +759,7 @@ where
                 decide_reject(r, &reject, Actor::Analyst, now)
             })
             .await?;
+            super::kick(trigger, &number, &done).await;
             to_json(&ActionAnswer::of(&done.answer, lang))?
         }
     };

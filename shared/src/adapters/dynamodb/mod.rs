@@ -8,6 +8,8 @@
 
 mod agencies;
 mod items;
+mod notifications;
+mod whatsapp;
 mod workflow;
 
 use std::collections::HashMap;
@@ -214,6 +216,7 @@ impl ReportStore for DynamoReportStore {
         reporter: Option<&Reporter>,
         event: &TimelineEvent,
         idempotency: Option<&IdempotencyRecord>,
+        quota: Option<&crate::desk::DeskQuota>,
     ) -> Result<(), CreateError> {
         let pk = report_pk(&report.registration_number);
         let mut items = Vec::with_capacity(4);
@@ -258,6 +261,28 @@ impl ReportStore for DynamoReportStore {
             items.push(self.put(item, None, None)?);
         }
         items.push(self.put(to_item(&EventItem::from_event(&pk, event))?, None, None)?);
+        let quota_index = items.len();
+        if let Some(q) = quota {
+            // The day's desk counter, in the same transaction: the capacity holds under
+            // concurrent submissions (a refused increment cancels the whole write).
+            let update = aws_sdk_dynamodb::types::Update::builder()
+                .table_name(&self.table)
+                .key(
+                    "PK",
+                    AttributeValue::S(format!("DESK#{}", crate::service::format_date(q.day))),
+                )
+                .key("SK", AttributeValue::S("COUNTER".into()))
+                .update_expression("SET #c = if_not_exists(#c, :zero) + :one, entity = :entity")
+                .condition_expression("attribute_not_exists(#c) OR #c < :cap")
+                .expression_attribute_names("#c", "submissions")
+                .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .expression_attribute_values(":cap", AttributeValue::N(q.capacity.to_string()))
+                .expression_attribute_values(":entity", AttributeValue::S("desk_counter".into()))
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
 
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -269,6 +294,8 @@ impl ReportStore for DynamoReportStore {
                 };
                 if idempotency.is_some() && failed(0) {
                     Err(CreateError::IdempotencyKeyExists)
+                } else if quota.is_some() && failed(quota_index) {
+                    Err(CreateError::QuotaReached)
                 } else if failed(report_index) {
                     Err(CreateError::NumberTaken)
                 } else {

@@ -1,0 +1,517 @@
+//! The WhatsApp channel (issue 4) end to end against moto and a fake Graph API served over
+//! real HTTP on loopback: the webhook handler (handshake, signatures, the FIFO inbound queue),
+//! the worker driven by SQS batches as Lambda drives it, reports created through the same
+//! submission use case as the web, photos stored in the S3 attachment bucket.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_sqs::types::QueueAttributeName;
+use lambda_http::RequestExt;
+use lapor_integration_tests::*;
+use lapor_local::fake_graph::FakeGraph;
+use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::graph::GraphApi;
+use lapor_shared::adapters::s3::S3Attachments;
+use lapor_shared::i18n::Lang;
+use lapor_shared::ports::{AttachmentStore, SystemClock};
+use lapor_shared::service;
+use lapor_shared::whatsapp::signature::sign;
+use serde_json::{Value, json};
+
+const SECRET: &str = "test-app-secret-lapor";
+const VERIFY_TOKEN: &str = "lapor-test-verify-token";
+const PHONE_NUMBER_ID: &str = "106540352242922";
+/// The sender of the text and image fixtures.
+const SITI: &str = "6281234567890";
+/// The sender of the document fixture: a stranger to Siti's report.
+const BUDI: &str = "6285712345678";
+const NIK: &str = "3273014512900002";
+const DESCRIPTION: &str =
+    "Sertifikat tanah saya tidak kunjung terbit sejak 2022 di kantor pertanahan kota Bandung.";
+const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9,
+];
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/whatsapp")
+        .join(name);
+    std::fs::read(path).expect("fixture")
+}
+
+const TEXT_SIG: &str = "sha256=3018f8bffd2a2a336fd5bc1b4470bb26b9f0648612fb051e82ab3dcf68911366";
+const IMAGE_SIG: &str = "sha256=364b36d194b73a62c6dbee31a4874455538180b84ef9e0e6db6b0b507534e3ea";
+const DOCUMENT_SIG: &str =
+    "sha256=e2148c2343e9efc2d0a7e4316a550dfdc1a170746baf0287f56fbc4b418025ad";
+const STATUS_SIG: &str = "sha256=b54bc1eb71a59bda87bed2742f1f96ba2962900397b1d3a53582d71b9fdab1ab";
+
+/// A webhook body in the fixtures' shape carrying one text message.
+fn text_body(from: &str, wamid: &str, text: &str) -> Vec<u8> {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages",
+        "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "6281117042207", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": "Warga"}, "wa_id": from}],
+            "messages": [{"from": from, "id": wamid, "timestamp": "1731301201", "type": "text", "text": {"body": text}}]
+        }
+    }]}]})
+    .to_string()
+    .into_bytes()
+}
+
+struct Wa {
+    ctx: Ctx,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    webhook: whatsapp_webhook::State,
+    worker: whatsapp_worker::State<S3Attachments, GraphApi, SystemClock>,
+    graph: FakeGraph,
+    store: DynamoReportStore,
+    seq: std::sync::atomic::AtomicU32,
+}
+
+impl Wa {
+    async fn start() -> Wa {
+        let ctx = Ctx::new().await;
+        let sqs = aws_sdk_sqs::Client::new(&ctx.config);
+        // The template's queue when it declares one; otherwise a FIFO queue like it.
+        let queue_url = match ctx.physical.queue("WhatsAppInboundQueue") {
+            Some(q) => q.url,
+            None => sqs
+                .create_queue()
+                .queue_name(format!("{}WhatsAppInboundQueue.fifo", ctx.prefix))
+                .attributes(QueueAttributeName::FifoQueue, "true")
+                .attributes(QueueAttributeName::VisibilityTimeout, "2")
+                .send()
+                .await
+                .expect("inbound queue")
+                .queue_url
+                .expect("queue url"),
+        };
+        let graph = FakeGraph::start().await.expect("fake Graph API");
+        let webhook = whatsapp_webhook::State::new(
+            sqs.clone(),
+            queue_url.clone(),
+            VERIFY_TOKEN.into(),
+            SECRET.into(),
+        );
+        let worker = whatsapp_worker::State::new(
+            ctx.dynamodb.clone(),
+            ctx.table(),
+            S3Attachments::new(&ctx.config, ctx.tables["AttachmentsBucket"].clone()),
+            GraphApi::new(graph.base_url(), "test-access-token", PHONE_NUMBER_ID).unwrap(),
+            SystemClock,
+        )
+        .unwrap();
+        let store = DynamoReportStore::new(ctx.dynamodb.clone(), ctx.table());
+        Wa {
+            ctx,
+            sqs,
+            queue_url,
+            webhook,
+            worker,
+            graph,
+            store,
+            seq: Default::default(),
+        }
+    }
+
+    /// POSTs a webhook body as Meta does; returns the status and the body.
+    async fn post(&self, body: &[u8], signature: Option<&str>) -> (u16, Vec<u8>) {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(s) = signature {
+            headers.push(("x-hub-signature-256", s));
+        }
+        let req = request("POST", "/v1/whatsapp/webhook", &headers, Some(body));
+        let resp = whatsapp_webhook::handle(&self.webhook, req).await.unwrap();
+        (resp.status().as_u16(), body_bytes(&resp))
+    }
+
+    async fn handshake(&self, query: &[(&str, &str)]) -> (u16, String, String) {
+        let params: HashMap<String, String> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let req =
+            request("GET", "/v1/whatsapp/webhook", &[], None).with_query_string_parameters(params);
+        let resp = whatsapp_webhook::handle(&self.webhook, req).await.unwrap();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (
+            resp.status().as_u16(),
+            ct,
+            String::from_utf8(body_bytes(&resp)).unwrap(),
+        )
+    }
+
+    /// Drives the worker as the SQS event source mapping would, until the queue is empty:
+    /// batches of up to 10, failed messages left to reappear. Returns the messages handled.
+    async fn pump(&self) -> usize {
+        let mut handled = 0;
+        for _ in 0..20 {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("receive");
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                break;
+            }
+            let mut event = SqsEvent::default();
+            for m in &messages {
+                let mut r = SqsMessage::default();
+                r.message_id = m.message_id.clone();
+                r.receipt_handle = m.receipt_handle.clone();
+                r.body = m.body.clone();
+                event.records.push(r);
+            }
+            let resp = whatsapp_worker::handle_sqs(&self.worker, event).await;
+            let failed: Vec<String> = resp
+                .batch_item_failures
+                .iter()
+                .map(|f| f.item_identifier.clone())
+                .collect();
+            assert!(failed.is_empty(), "worker failures: {failed:?}");
+            for m in &messages {
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+            handled += messages.len();
+        }
+        handled
+    }
+
+    /// A citizen's text through the webhook and the worker; returns the reply.
+    async fn say(&self, from: &str, text: &str) -> String {
+        let n = self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let body = text_body(from, &format!("wamid.TEST{from}{n:06}"), text);
+        let (status, _) = self
+            .post(&body, Some(&sign(SECRET.as_bytes(), &body)))
+            .await;
+        assert_eq!(status, 200);
+        let before = self.graph.texts_to(from).len();
+        assert_eq!(self.pump().await, 1);
+        let replies = self.graph.texts_to(from);
+        assert_eq!(
+            replies.len(),
+            before + 1,
+            "exactly one reply; logs: {}",
+            captured_logs()
+        );
+        replies.last().cloned().unwrap()
+    }
+
+    /// Siti's whole `LAPOR` conversation with the image fixture's photo; returns the final
+    /// reply.
+    async fn report_with_photo(&self) -> String {
+        assert!(
+            self.say(SITI, "LAPOR")
+                .await
+                .contains("Pilih jenis laporan")
+        );
+        assert!(self.say(SITI, "1").await.contains("Pilih kategori"));
+        assert!(self.say(SITI, "1").await.contains("Ceritakan laporan Anda"));
+        assert!(self.say(SITI, DESCRIPTION).await.contains("provinsi"));
+        // The photo, exactly as Meta posts it (the image fixture and its signature).
+        self.graph
+            .add_media("1003383421387256", "image/jpeg", JPEG.to_vec());
+        let (status, _) = self
+            .post(&fixture("image_message.json"), Some(IMAGE_SIG))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(self.pump().await, 1);
+        let photo_reply = self.graph.texts_to(SITI).last().cloned().unwrap();
+        assert!(
+            photo_reply.starts_with("Lampiran diterima (1)"),
+            "{photo_reply}"
+        );
+        assert!(self.say(SITI, "Jawa Barat").await.contains("nama lengkap"));
+        assert!(self.say(SITI, "Siti Rahmawati").await.contains("NIK"));
+        assert!(self.say(SITI, NIK).await.contains("Rahasia"));
+        assert!(self.say(SITI, "1").await.contains("SETUJU"));
+        let summary = self.say(SITI, "setuju").await;
+        assert!(summary.contains("Lampiran: 1"), "{summary}");
+        self.say(SITI, "YA").await
+    }
+
+    async fn item(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        self.ctx
+            .dynamodb
+            .get_item()
+            .table_name(self.ctx.table())
+            .key("PK", AttributeValue::S(pk.into()))
+            .key("SK", AttributeValue::S(sk.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get item")
+            .item
+    }
+}
+
+fn after(reply: &str, label: &str, len: usize) -> String {
+    let i = reply
+        .find(label)
+        .unwrap_or_else(|| panic!("{label} in {reply}"))
+        + label.len();
+    reply[i..i + len].to_string()
+}
+
+#[tokio::test]
+async fn the_verification_handshake() {
+    let wa = Wa::start().await;
+    let (s, ct, body) = wa
+        .handshake(&[
+            ("hub.mode", "subscribe"),
+            ("hub.verify_token", VERIFY_TOKEN),
+            ("hub.challenge", "1158201444"),
+        ])
+        .await;
+    assert_eq!((s, body.as_str()), (200, "1158201444"));
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    let (s, _, _) = wa
+        .handshake(&[
+            ("hub.mode", "subscribe"),
+            ("hub.verify_token", "guess"),
+            ("hub.challenge", "1158201444"),
+        ])
+        .await;
+    assert_eq!(s, 403);
+    let (s, _, _) = wa.handshake(&[("hub.challenge", "1")]).await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
+async fn signatures_fixtures_and_statuses() {
+    let wa = Wa::start().await;
+    let text = fixture("text_message.json");
+    // Missing, wrong, or for another body: refused before anything is parsed or queued.
+    assert_eq!(wa.post(&text, None).await.0, 401);
+    assert_eq!(wa.post(&text, Some("sha256=00")).await.0, 401);
+    assert_eq!(wa.post(&text, Some(IMAGE_SIG)).await.0, 401);
+    let mut tampered = text.clone();
+    let i = tampered.len() - 10;
+    tampered[i] = b' ';
+    assert_eq!(wa.post(&tampered, Some(TEXT_SIG)).await.0, 401);
+    assert_eq!(wa.pump().await, 0, "nothing queued by refused posts");
+
+    // The fixtures with the signatures Meta computed.
+    for (name, sig, messages) in [
+        ("text_message.json", TEXT_SIG, 1),
+        ("image_message.json", IMAGE_SIG, 1),
+        ("document_message.json", DOCUMENT_SIG, 1),
+        ("status_delivered.json", STATUS_SIG, 0),
+    ] {
+        let (s, body) = wa.post(&fixture(name), Some(sig)).await;
+        assert_eq!(s, 200, "{name}");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["messages"], messages, "{name}: {v}");
+    }
+    // Statuses are receipts, not messages: three messages queued, three replies.
+    assert_eq!(wa.pump().await, 3);
+    assert_eq!(wa.graph.sent().len(), 3);
+    let siti = wa.graph.texts_to(SITI);
+    // "CEK LMW-241111-7K3F9QXA" is not a number of this service: a clear format answer.
+    assert!(
+        siti[0].contains("Nomor registrasi tidak dikenali"),
+        "{}",
+        siti[0]
+    );
+    // A photo outside a report: explained, not stored.
+    assert!(
+        siti[1].contains("Ketik *LAPOR* terlebih dahulu"),
+        "{}",
+        siti[1]
+    );
+    assert!(wa.graph.texts_to(BUDI)[0].contains("LAPOR"));
+    // Every reply went through the Graph API shape for free-form text.
+    for m in wa.graph.sent() {
+        assert_eq!(m["messaging_product"], "whatsapp");
+        assert_eq!(m["recipient_type"], "individual");
+        assert_eq!(m["type"], "text");
+    }
+}
+
+#[tokio::test]
+async fn a_lapor_conversation_creates_a_report_with_a_photo() {
+    let wa = Wa::start().await;
+    let done = wa.report_with_photo().await;
+    assert!(done.contains("Terima kasih"), "{done}");
+    let number = after(&done, "Nomor registrasi: *", 11);
+    let token = after(&done, "Token pelacakan: ", 32);
+    assert!(done.contains("Batas waktu penanganan: "), "{done}");
+
+    // The number is found by the same lookup as the web, with its content and its photo.
+    let now = time::OffsetDateTime::now_utc();
+    let stage: Value = serde_json::from_slice(
+        &service::lookup(&wa.store, now, &number, None, Lang::Id)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stage["status"], "received");
+    let full: Value = serde_json::from_slice(
+        &service::lookup(&wa.store, now, &number, Some(&token), Lang::Id)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(full["channel"], "whatsapp");
+    assert_eq!(full["kind"], "complaint");
+    assert_eq!(full["category"], "pertanahan");
+    assert_eq!(full["description"], DESCRIPTION);
+    assert_eq!(full["location"]["province_code"], "32");
+    assert_eq!(full["privacy"], "standard");
+    let attachments = full["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1);
+    let object = wa
+        .worker
+        .attachments
+        .inspect(attachments[0].as_str().unwrap())
+        .await
+        .unwrap()
+        .expect("the photo is in the bucket");
+    assert_eq!(object.size, JPEG.len() as u64);
+    assert_eq!(object.content_type.as_deref(), Some("image/jpeg"));
+
+    // The identity: the name and NIK typed, the sender's number as the phone.
+    let identity = wa
+        .item(&format!("REPORT#{number}"), "IDENTITY")
+        .await
+        .expect("identity item");
+    assert_eq!(identity["phone"].as_s().unwrap(), "+6281234567890");
+    assert_eq!(identity["nik"].as_s().unwrap(), NIK);
+
+    // The conversation is back at the menu and remembers when Siti last wrote.
+    let conv = wa.item(&format!("WACONV#{SITI}"), "CONV").await.unwrap();
+    assert_eq!(conv["step"].as_s().unwrap(), "idle");
+    assert!(conv.contains_key("last_inbound_at") && conv.contains_key("expires_at"));
+
+    // No personal data or report content in any log line.
+    let logs = captured_logs();
+    for secret in [
+        NIK,
+        SITI,
+        "+6281234567890",
+        "Siti Rahmawati",
+        DESCRIPTION,
+        token.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "a log line contains {secret}");
+    }
+    assert!(logs.contains("would send a WhatsApp message"));
+}
+
+#[tokio::test]
+async fn cek_for_the_reporter_and_for_a_stranger() {
+    let wa = Wa::start().await;
+    let number = after(&wa.report_with_photo().await, "Nomor registrasi: *", 11);
+
+    let own = wa
+        .say(SITI, &format!("CEK {}", number.to_lowercase()))
+        .await;
+    assert!(own.contains("Status: *Diterima*"), "{own}");
+    assert!(own.contains("Judul: Sertifikat tanah saya"), "{own}");
+    assert!(own.contains("Riwayat:"), "{own}");
+    assert!(!own.contains(NIK) && !own.contains("Siti"), "{own}");
+
+    let stranger = wa.say(BUDI, &format!("cek {number}")).await;
+    assert!(stranger.contains("Status: *Diterima*"), "{stranger}");
+    assert!(stranger.contains("Batas waktu penanganan"), "{stranger}");
+    assert!(!stranger.contains("Sertifikat"), "{stranger}");
+    assert!(!stranger.contains("Pertanahan"), "{stranger}");
+
+    // A typing mistake is told apart from an unknown number.
+    let mut typo: Vec<char> = number.chars().collect();
+    typo.swap(0, 1);
+    if typo[0] == typo[1] {
+        typo[3] = if typo[3] == 'A' { 'B' } else { 'A' };
+    }
+    let typo: String = typo.into_iter().collect();
+    assert!(
+        wa.say(BUDI, &format!("CEK {typo}"))
+            .await
+            .contains("salah ketik")
+    );
+    let unknown = lapor_shared::regno::RegistrationNumber::generate()
+        .unwrap()
+        .to_string();
+    assert!(
+        wa.say(BUDI, &format!("CEK {unknown}"))
+            .await
+            .contains("tidak ditemukan")
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_message_is_processed_once() {
+    let wa = Wa::start().await;
+    let body = text_body(SITI, "wamid.REDELIVERED000001", "LAPOR");
+    let sig = sign(SECRET.as_bytes(), &body);
+    // Meta delivers it twice.
+    assert_eq!(wa.post(&body, Some(&sig)).await.0, 200);
+    assert_eq!(wa.post(&body, Some(&sig)).await.0, 200);
+    wa.pump().await;
+    assert_eq!(wa.graph.texts_to(SITI).len(), 1);
+
+    // Past the queue's deduplication window (or a Lambda retry), the same message reaches
+    // the worker again: the claim drops it.
+    let queued = lapor_shared::whatsapp::payload::parse_webhook(&body)
+        .unwrap()
+        .messages
+        .remove(0);
+    let mut event = SqsEvent::default();
+    let mut r = SqsMessage::default();
+    r.message_id = Some("redelivery-1".into());
+    r.body = Some(serde_json::to_string(&queued).unwrap());
+    event.records.push(r);
+    let resp = whatsapp_worker::handle_sqs(&wa.worker, event).await;
+    assert!(resp.batch_item_failures.is_empty());
+
+    assert_eq!(wa.graph.texts_to(SITI).len(), 1, "one reply");
+    let conv = wa.item(&format!("WACONV#{SITI}"), "CONV").await.unwrap();
+    assert_eq!(conv["step"].as_s().unwrap(), "kind", "one state change");
+    let claim = wa
+        .item("WAMSG#wamid.REDELIVERED000001", "WAMSG")
+        .await
+        .unwrap();
+    assert_eq!(claim["state"].as_s().unwrap(), "done");
+    assert!(claim.contains_key("expires_at"));
+
+    // The next answer moves the flow on by exactly one step.
+    assert!(wa.say(SITI, "2").await.contains("Pilih kategori"));
+}
+
+#[tokio::test]
+async fn zz_debug() {
+    let wa = Wa::start().await;
+    let body = text_body(SITI, "wamid.DBG1", "halo");
+    let (s, b) = wa.post(&body, Some(&sign(SECRET.as_bytes(), &body))).await;
+    eprintln!("post: {s} {}", String::from_utf8_lossy(&b));
+    let n = wa.pump().await;
+    eprintln!("pumped {n}; sent {:?}", wa.graph.sent());
+    eprintln!("items {:?}", wa.ctx.items().await.len());
+    eprintln!("LOGS {}", captured_logs());
+}
