@@ -85,9 +85,15 @@ async fn main() -> Result<(), BoxError> {
     }
     std::fs::write(&credentials_path, serde_json::to_vec_pretty(&credentials)?)?;
 
+    // A stand-in for the WhatsApp Cloud API on loopback: it logs what would be sent (never
+    // the text or the number) and serves media the tests register.
+    let graph = lapor_local::fake_graph::FakeGraph::start().await?;
+    let mut refs = physical.refs.clone();
+    refs.extend(graph.template_refs());
+
     let functions = template.functions();
     let routes = template.routes();
-    let stack = stack::build(&functions, &config, &physical.refs)?;
+    let stack = stack::build(&functions, &config, &refs)?;
     let app = server::router(&routes, &stack.http, Some(auth.clone()));
 
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -126,6 +132,10 @@ async fn main() -> Result<(), BoxError> {
         tracing::info!(method = %r.method, path = %r.path, function = %r.function_id, "route");
     }
     println!("Lapor API listening on http://{listen}  (Ctrl-C to stop)");
+    println!(
+        "Fake WhatsApp Cloud API on {} (messages the service would send are logged there)",
+        graph.base_url()
+    );
     println!(
         "Dev credentials (staff tokens for groups analyst and desk, one key per agency): {}",
         credentials_path.display()

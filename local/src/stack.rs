@@ -200,6 +200,53 @@ pub fn build(
                     }),
                 );
             }
+            "whatsapp-webhook" => {
+                let (Ok(verify), Ok(secret)) =
+                    (env("WHATSAPP_VERIFY_TOKEN"), env("WHATSAPP_APP_SECRET"))
+                else {
+                    tracing::warn!(function = %f.logical_id, "no WhatsApp secrets configured; not run locally");
+                    continue;
+                };
+                let s = whatsapp_webhook::State::new(
+                    sqs.clone(),
+                    env("WHATSAPP_INBOUND_QUEUE_URL")?,
+                    verify,
+                    secret,
+                );
+                let h = wrap(Arc::new(s), |s, r| async move {
+                    whatsapp_webhook::handle(&s, r).await
+                });
+                stack.http.insert(f.binary.clone(), h);
+            }
+            "whatsapp-worker" => {
+                let graph = match (
+                    env("WHATSAPP_API_BASE"),
+                    env("WHATSAPP_ACCESS_TOKEN"),
+                    env("WHATSAPP_PHONE_NUMBER_ID"),
+                ) {
+                    (Ok(base), Ok(token), Ok(phone)) => {
+                        lapor_shared::adapters::graph::GraphApi::new(base, token, phone)?
+                    }
+                    _ => {
+                        tracing::warn!(function = %f.logical_id, "no WhatsApp API configured; not run locally");
+                        continue;
+                    }
+                };
+                let s = Arc::new(whatsapp_worker::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                    files(&env)?,
+                    graph,
+                    SystemClock,
+                )?);
+                stack.sqs.insert(
+                    f.binary.clone(),
+                    sqs_handler(move |event| {
+                        let s = s.clone();
+                        async move { Ok(whatsapp_worker::handle_sqs(&s, event).await) }
+                    }),
+                );
+            }
             "sla-monitor" => {
                 let s = Arc::new(sla_monitor::State::new(
                     dynamodb.clone(),

@@ -348,6 +348,32 @@ impl Stack {
         (status, json)
     }
 
+    /// A request with a raw body (e.g. a signed webhook body, byte for byte).
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, Vec<u8>) {
+        use tower::ServiceExt;
+        let mut b = axum::http::Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let resp = self
+            .app
+            .clone()
+            .oneshot(b.body(axum::body::Body::from(body)).expect("request"))
+            .await
+            .expect("router answers");
+        let status = resp.status().as_u16();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, bytes.to_vec())
+    }
+
     /// Submits a valid report; returns (registration number, tracking token).
     pub async fn submit(&self, body: &Value) -> (String, String) {
         let (s, v) = self.call("POST", "/v1/reports", &[], Some(body)).await;

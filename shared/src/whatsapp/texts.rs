@@ -131,6 +131,12 @@ pub fn unsupported_message() -> String {
     )
 }
 
+/// During the `LAPOR` flow (the current prompt follows).
+pub fn unsupported_in_flow() -> String {
+    "Maaf, jenis pesan ini belum dapat kami proses. Kirim teks, foto (JPEG/PNG), atau dokumen PDF."
+        .into()
+}
+
 // ---- CEK ----------------------------------------------------------------------------------
 
 pub fn check_usage() -> String {
@@ -467,6 +473,14 @@ pub fn submitted(number: &str, due_date: Option<&str>, token: &str) -> String {
          Simpan nomor dan token ini. Ketik *CEK {number}* dari nomor ini untuk melihat status \
          laporan; token pelacakan diperlukan untuk melihat rincian laporan di situs web. \
          Jangan bagikan token kepada orang lain."
+    )
+}
+
+/// An unexpected failure: the draft is kept, `YA` may be sent again.
+pub fn submission_failed() -> String {
+    format!(
+        "Maaf, terjadi kesalahan pada sistem kami dan laporan belum terkirim.\n\n{}",
+        confirm_prompt()
     )
 }
 

@@ -176,10 +176,7 @@ where
         },
         Content::Unsupported { .. } => {
             if conv.step.in_report_flow() {
-                conversation::attachment_refused(
-                    &conv,
-                    "Maaf, jenis pesan ini belum dapat kami proses.".into(),
-                )
+                conversation::attachment_refused(&conv, texts::unsupported_in_flow())
             } else {
                 texts::unsupported_message()
             }
@@ -294,11 +291,7 @@ where
         ),
         Err(e) => {
             tracing::error!(code = e.code(), "whatsapp submission failed");
-            Ok(format!(
-                "{}\n\n{}",
-                ApiError::Internal.message(crate::i18n::Lang::Id),
-                texts::confirm_prompt()
-            ))
+            Ok(texts::submission_failed())
         }
     }
 }

@@ -163,6 +163,13 @@ where
     }
 }
 
+/// The WhatsApp conversation store knows when a citizen last wrote.
+impl<T: crate::whatsapp::ports::WhatsAppStore> ConversationWindow for T {
+    async fn last_inbound(&self, wa_id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        crate::whatsapp::ports::WhatsAppStore::last_inbound(self, wa_id).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,12 +195,5 @@ mod tests {
         assert_eq!(parse(&body.to_string()).unwrap().0, n);
         assert!(parse("{}").is_err());
         assert!(parse(r#"{"registration_number":"7M2QK-D9XZ5","event_id":"x"}"#).is_err());
-    }
-}
-
-/// The WhatsApp conversation store knows when a citizen last wrote.
-impl<T: crate::whatsapp::ports::WhatsAppStore> ConversationWindow for T {
-    async fn last_inbound(&self, wa_id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-        crate::whatsapp::ports::WhatsAppStore::last_inbound(self, wa_id).await
     }
 }
