@@ -18,7 +18,15 @@ use crate::report::{
 use crate::submission::validate_submission;
 use crate::token::{TrackingToken, verify_token};
 
-const SUBMIT_OPERATION: &str = "submit-report";
+/// Idempotency keys are scoped per channel: a key used on the web never replays a desk
+/// or WhatsApp submission (which answer and count differently).
+fn submit_operation(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Web => "submit-report",
+        Channel::Desk => "desk-report",
+        Channel::Whatsapp => "whatsapp-report",
+    }
+}
 const MAX_ATTEMPTS: u32 = 8;
 
 /// RFC 3339 in WIB, whole seconds: how every instant is shown to citizens.
@@ -155,7 +163,7 @@ pub async fn submit<S: ReportStore, A: crate::ports::AttachmentStore>(
         .map_err(|_| ApiError::Internal)?;
         let record = match (key, &fingerprint) {
             (Some(k), Some(fp)) => Some(IdempotencyRecord {
-                id: k.record_id(SUBMIT_OPERATION),
+                id: k.record_id(submit_operation(channel)),
                 fingerprint: fp.clone(),
                 status: 201,
                 sealed_body: k.seal(&answer)?,
@@ -190,7 +198,7 @@ pub async fn submit<S: ReportStore, A: crate::ports::AttachmentStore>(
             Err(CreateError::IdempotencyKeyExists | CreateError::Conflict) => {
                 if let (Some(k), Some(fp)) = (key, &fingerprint) {
                     match store
-                        .idempotency_record(&k.record_id(SUBMIT_OPERATION))
+                        .idempotency_record(&k.record_id(submit_operation(channel)))
                         .await?
                     {
                         Some(existing) if !existing.is_expired(now) => {
@@ -531,6 +539,49 @@ mod tests {
             lookup(&store, NOW, &unknown, None, Lang::Id).await,
             Err(ApiError::ReportNotFound)
         ));
+    }
+
+    #[tokio::test]
+    async fn idempotency_keys_are_scoped_per_channel() {
+        let store = MemoryStore::new();
+        let files = crate::adapters::memory::MemoryAttachments::default();
+        let key = IdempotencyKey::parse("same-key").unwrap();
+        let desk = Desk {
+            quota: crate::desk::DeskQuota {
+                day: crate::calendar::wib_date(NOW),
+                capacity: 50,
+            },
+            officer: "officer-1".into(),
+        };
+        let web = submit(
+            &store,
+            &files,
+            calendar(),
+            NOW,
+            &body(),
+            Channel::Web,
+            Some(&key),
+            None,
+        )
+        .await
+        .unwrap();
+        let at_desk = submit(
+            &store,
+            &files,
+            calendar(),
+            NOW,
+            &body(),
+            Channel::Desk,
+            Some(&key),
+            Some(&desk),
+        )
+        .await
+        .unwrap();
+        assert!(!at_desk.replayed, "a web key does not replay at the desk");
+        assert_ne!(web.registration_number, at_desk.registration_number);
+        let answer: Value = serde_json::from_slice(&at_desk.body).unwrap();
+        assert!(answer["receipt_text"].is_string());
+        assert_eq!(store.report_count(), 2);
     }
 
     #[tokio::test]
