@@ -26,6 +26,23 @@ ensure_python_tools() {
   export PATH="$LAPOR_VENV/bin:$PATH"
 }
 
+# checkov in its own venv (see scripts/requirements-checkov.txt).
+ensure_checkov() {
+  local venv="$LAPOR_CACHE/venv-checkov" req="$LAPOR_ROOT/scripts/requirements-checkov.txt"
+  local stamp="$venv/.lapor-requirements"
+  if [ ! -x "$venv/bin/python" ]; then
+    step "creating the checkov venv at $venv"
+    python3 -m venv "$venv"
+  fi
+  if ! cmp -s "$req" "$stamp"; then
+    step "installing checkov"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$stamp"
+  fi
+  CHECKOV="$venv/bin/checkov"
+}
+
 ensure_rust_tools() {
   command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
   if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
