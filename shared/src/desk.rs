@@ -25,8 +25,15 @@ pub enum DeskHours {
 
 /// Whether the desk is open at `now`, and if not, when it next opens.
 pub fn hours(calendar: &Calendar, now: OffsetDateTime) -> Result<DeskHours, CalendarError> {
-    let local = now.to_offset(WIB);
     let today = wib_date(now);
+    // Instants whose WIB date `time` cannot hold are past any calendar data anyway.
+    let Some(local) = now.checked_to_offset(WIB) else {
+        return Err(CalendarError::OutOfRange {
+            date: today,
+            first_year: *calendar.covered_years().start(),
+            last_year: *calendar.covered_years().end(),
+        });
+    };
     let working = calendar.is_working_day(today)?;
     if working && local.time() >= OPENS && local.time() < CLOSES {
         return Ok(DeskHours::Open { day: today });

@@ -129,6 +129,10 @@ impl QueueCursor {
 
     pub fn decode(s: &str) -> Option<Self> {
         let (due, number) = s.split_once('_')?;
+        // Exactly `YYYY-MM-DD` as the server issues it (no sign, no wider year).
+        if due.len() != 10 || !due.as_bytes()[0].is_ascii_digit() {
+            return None;
+        }
         let f = time::macros::format_description!("[year]-[month]-[day]");
         Date::parse(due, f).ok()?;
         Some(Self {

@@ -481,7 +481,12 @@ pub fn title_from(description: &str) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
-    let first = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut first = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A title needs at least 5 characters (the web's rule): a short first line ("Pak,")
+    // takes the text that follows it too.
+    if first.chars().count() < 5 {
+        first = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
     if first.chars().count() <= TITLE_CHARS {
         return first;
     }
