@@ -2,9 +2,14 @@
 //! the Lambda binaries run, with requests shaped as API Gateway would pass them: path and
 //! query parameters, an HTTP API (payload 2.0) request context, and for routes behind a JWT
 //! authorizer the verified claims (see [`crate::auth`]).
+//!
+//! Every other path (not under `/v1`) is the web front end: the static files of `web/`
+//! (see [`static_file`]), as CloudFront serves them from the web bucket in production, so the
+//! site and the API share one origin locally too.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -197,13 +202,127 @@ async fn invoke(
     resp
 }
 
-/// Builds the router: every route of the template whose binary has a handler. Routes with
-/// an authorizer are checked with `auth` (the local JWT authorizer); without it they answer
-/// 401 to every request.
+// ---- Web (issue 6): the static files of web/ on every path outside /v1 ----
+
+/// Where the web front end is served from: `LAPOR_WEB_DIR`, else `web` in the current
+/// directory when it exists (`scripts/run` and `scripts/test` start the stack from the
+/// repository root).
+pub fn web_root_from_env() -> Option<PathBuf> {
+    let dir = std::env::var_os("LAPOR_WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("web"));
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+/// The file under `root` that a request path names, with its content type, or `None`:
+/// `/` and paths ending in `/` name `index.html`; a segment starting with `.`, holding a
+/// backslash, `%`, `:` or NUL, or naming the test folders (`e2e`, `node_modules`) is refused, so
+/// nothing outside the site's own files can be read; only the site's file types are served.
+pub fn static_file(root: &Path, uri_path: &str) -> Option<(PathBuf, &'static str)> {
+    let rel = uri_path.strip_prefix('/')?;
+    let mut path = root.to_path_buf();
+    for segment in rel.split('/').filter(|s| !s.is_empty()) {
+        if segment.starts_with('.')
+            || segment.contains(['\\', '%', ':', '\0'])
+            || matches!(segment, "e2e" | "node_modules")
+        {
+            return None;
+        }
+        path.push(segment);
+    }
+    if rel.is_empty() || rel.ends_with('/') {
+        path.push("index.html");
+    }
+    let content_type = match path.extension()?.to_str()? {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "webmanifest" => "application/manifest+json",
+        "txt" => "text/plain; charset=utf-8",
+        _ => return None,
+    };
+    Some((path, content_type))
+}
+
+/// The content security policy of the pages: the production policy (infra/template.yaml,
+/// `WebSecurityHeaders`) with the local S3 endpoint (moto on another loopback port) allowed.
+const LOCAL_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data: blob:; connect-src 'self' http://127.0.0.1:* http://localhost:*; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
+fn not_found() -> AxumResponse<AxumBody> {
+    json_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Alamat tidak ditemukan. / Not found.",
+    )
+}
+
+/// Answers a request no route matched: an API path gets the JSON 404; a `GET`/`HEAD` of a
+/// site file gets the file.
+async fn serve_web(
+    web: Option<Arc<PathBuf>>,
+    req: AxumRequest<AxumBody>,
+) -> AxumResponse<AxumBody> {
+    let path = req.uri().path();
+    let is_api = path == "/v1" || path.starts_with("/v1/");
+    let method = req.method().clone();
+    let (Some(root), false, true) = (web, is_api, method == Method::GET || method == Method::HEAD)
+    else {
+        return not_found();
+    };
+    let Some((file, content_type)) = static_file(&root, path) else {
+        return not_found();
+    };
+    let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || std::fs::read(file)).await else {
+        return not_found();
+    };
+    let mut resp = AxumResponse::builder()
+        .status(StatusCode::OK)
+        .header("content-type", content_type)
+        .header("content-length", bytes.len())
+        .header("cache-control", "no-cache")
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer");
+    if content_type.starts_with("text/html") {
+        resp = resp.header("content-security-policy", LOCAL_CSP);
+    }
+    let body = if method == Method::HEAD {
+        AxumBody::empty()
+    } else {
+        AxumBody::from(bytes)
+    };
+    resp.body(body).unwrap_or_default()
+}
+
+/// [`router_with_web`] with the web front end of [`web_root_from_env`].
 pub fn router(
     routes: &[Route],
     handlers: &HashMap<String, Handler>,
     auth: Option<Arc<DevAuth>>,
+) -> Router {
+    let web = web_root_from_env();
+    if let Some(dir) = &web {
+        tracing::info!(dir = %dir.display(), "serving the web front end on every path outside /v1");
+    }
+    router_with_web(routes, handlers, auth, web)
+}
+
+// ---- end of Web (issue 6) ----
+
+/// Builds the router: every route of the template whose binary has a handler. Routes with
+/// an authorizer are checked with `auth` (the local JWT authorizer); without it they answer
+/// 401 to every request. Other paths: the static files of `web` (when given) outside `/v1`,
+/// a JSON 404 otherwise.
+pub fn router_with_web(
+    routes: &[Route],
+    handlers: &HashMap<String, Handler>,
+    auth: Option<Arc<DevAuth>>,
+    web: Option<PathBuf>,
 ) -> Router {
     let mut router = Router::new();
     for route in routes {
@@ -239,13 +358,8 @@ pub fn router(
             ),
         );
     }
-    router.fallback(|| async {
-        json_error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Alamat tidak ditemukan. / Not found.",
-        )
-    })
+    let web = web.map(Arc::new);
+    router.fallback(move |req: AxumRequest<AxumBody>| serve_web(web.clone(), req))
 }
 
 #[cfg(test)]
@@ -396,6 +510,117 @@ mod tests {
         let (status, _, body) = call(&app, "/v1/public/x", Some(&format!("Bearer {token}"))).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["ctx"]["claims"], serde_json::Value::Null);
+    }
+
+    /// A throwaway web root with an index page, a script and a test folder.
+    fn web_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("lapor-web-{}", ulid::Ulid::new()));
+        std::fs::create_dir_all(dir.join("js")).unwrap();
+        std::fs::create_dir_all(dir.join("e2e")).unwrap();
+        std::fs::write(
+            dir.join("index.html"),
+            "<!doctype html><title>Lapor</title>",
+        )
+        .unwrap();
+        std::fs::write(dir.join("js/app.js"), "export {};").unwrap();
+        std::fs::write(dir.join("e2e/package.json"), "{}").unwrap();
+        dir
+    }
+
+    #[test]
+    fn static_files_stay_inside_the_site() {
+        let root = Path::new("/srv/web");
+        let file = |p: &str| static_file(root, p).map(|(f, ct)| (f, ct.to_string()));
+        assert_eq!(
+            file("/"),
+            Some((root.join("index.html"), "text/html; charset=utf-8".into()))
+        );
+        assert_eq!(
+            file("/js/app.js").map(|(f, _)| f),
+            Some(root.join("js/app.js"))
+        );
+        assert_eq!(
+            file("/docs/").map(|(f, _)| f),
+            Some(root.join("docs/index.html"))
+        );
+        for refused in [
+            "/../Cargo.toml",
+            "/js/../../etc/passwd.txt",
+            "/%2e%2e/x.html",
+            "/.local/dev-credentials.json",
+            "/e2e/package.json",
+            "/e2e/node_modules/x.js",
+            "/a\\..\\b.html",
+            "/c:/x.html",
+            "/Cargo.toml",
+            "/js",
+            "relative.html",
+        ] {
+            assert_eq!(file(refused), None, "{refused}");
+        }
+    }
+
+    #[tokio::test]
+    async fn serves_the_web_outside_v1_and_json_404s_inside() {
+        let dir = web_dir();
+        let app = router_with_web(
+            &[route("GET", "/v1/public/{id}", None)],
+            &HashMap::from([("echo".to_string(), echo())]),
+            None,
+            Some(dir.clone()),
+        );
+        let get = |uri: &str, method: Method| {
+            let app = app.clone();
+            let req = AxumRequest::builder()
+                .method(method)
+                .uri(uri)
+                .body(AxumBody::empty())
+                .unwrap();
+            async move {
+                let resp = app.oneshot(req).await.unwrap();
+                let status = resp.status();
+                let ct = resp
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string());
+                let csp = resp.headers().contains_key("content-security-policy");
+                let bytes = to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+                (status, ct, csp, String::from_utf8(bytes.to_vec()).unwrap())
+            }
+        };
+        let (status, ct, csp, body) = get("/?lang=en", Method::GET).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ct.as_deref(), Some("text/html; charset=utf-8"));
+        assert!(csp);
+        assert!(body.contains("<title>Lapor</title>"));
+        let (status, ct, csp, _) = get("/js/app.js", Method::GET).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ct.as_deref(), Some("text/javascript; charset=utf-8"));
+        assert!(!csp);
+        let (status, _, _, body) = get("/", Method::HEAD).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.is_empty());
+        // API paths keep the API's answers; unknown ones are the JSON 404, never a page.
+        let (status, _, _, body) = get("/v1/public/x", Method::GET).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for uri in [
+            "/v1/index.html",
+            "/v1",
+            "/e2e/package.json",
+            "/missing.html",
+        ] {
+            let (status, ct, _, body) = get(uri, Method::GET).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+            assert_eq!(
+                ct.as_deref(),
+                Some("application/json; charset=utf-8"),
+                "{uri}"
+            );
+            assert!(body.contains("not_found"), "{uri}");
+        }
+        let (status, _, _, _) = get("/index.html", Method::POST).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
