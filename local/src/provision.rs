@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::template::{BucketSpec, QueueSpec, TableSpec, Template};
+use crate::template::{BucketSpec, CorsRuleSpec, QueueSpec, TableSpec, Template};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -284,9 +284,41 @@ pub async fn create_bucket(
     }
 }
 
-/// Creates every bucket of the template, named by [`bucket_name`]. Returns logical id →
-/// bucket name, which is what `!Ref` resolves to. The client should address buckets by
-/// path (moto on loopback has no virtual hosts).
+/// Gives bucket `name` the template's CORS rules (none: nothing to do), so that the web
+/// front end can post presigned upload forms straight to the bucket, as browsers do with S3.
+pub async fn apply_bucket_cors(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+    rules: &[CorsRuleSpec],
+) -> Result<(), BoxError> {
+    use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let mut config = CorsConfiguration::builder();
+    for r in rules {
+        config = config.cors_rules(
+            CorsRule::builder()
+                .set_allowed_methods(Some(r.allowed_methods.clone()))
+                .set_allowed_origins(Some(r.allowed_origins.clone()))
+                .set_allowed_headers(Some(r.allowed_headers.clone()))
+                .set_expose_headers(Some(r.exposed_headers.clone()))
+                .set_max_age_seconds(r.max_age)
+                .build()?,
+        );
+    }
+    client
+        .put_bucket_cors()
+        .bucket(name)
+        .cors_configuration(config.build()?)
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Creates every bucket of the template, named by [`bucket_name`], with its CORS rules.
+/// Returns logical id → bucket name, which is what `!Ref` resolves to. The client should
+/// address buckets by path (moto on loopback has no virtual hosts).
 pub async fn create_buckets(
     client: &aws_sdk_s3::Client,
     template: &Template,
@@ -306,6 +338,7 @@ pub async fn create_buckets(
 #[derive(Debug, Clone, Default)]
 pub struct Physical {
     /// Logical id → what `!Ref` resolves to: a table's name, a queue's URL, a bucket's name.
+        apply_bucket_cors(client, &name, &template.bucket_cors(&spec.logical_id)).await?;
     pub refs: BTreeMap<String, String>,
     /// Queue logical id → queue ARN (what `!GetAtt X.Arn` resolves to).
     pub queue_arns: BTreeMap<String, String>,

@@ -51,8 +51,9 @@ pub struct QueueSpec {
     pub redrive: Option<(String, i32)>,
 }
 
-/// An `AWS::S3::Bucket`. Locally only its name matters: encryption, public access blocks,
-/// lifecycle rules and CORS are AWS's to enforce.
+/// An `AWS::S3::Bucket`. Locally only its name matters (and its CORS rules, see
+/// [`Template::bucket_cors`]): encryption, public access blocks and lifecycle rules are
+/// AWS's to enforce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketSpec {
     pub logical_id: String,
@@ -60,6 +61,16 @@ pub struct BucketSpec {
 
 /// One HttpApi event of a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One rule of a bucket's `CorsConfiguration.CorsRules`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CorsRuleSpec {
+    pub allowed_methods: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub allowed_headers: Vec<String>,
+    pub exposed_headers: Vec<String>,
+    pub max_age: Option<i32>,
+}
+
 pub struct Route {
     pub method: String,
     pub path: String,
@@ -342,6 +353,34 @@ impl Template {
             .as_str()
             .map(str::to_string)
     }
+    /// The CORS rules of a bucket (`CorsConfiguration.CorsRules`), which the local stack
+    /// applies to moto's bucket so that a browser can post an upload form straight to it.
+    pub fn bucket_cors(&self, logical_id: &str) -> Vec<CorsRuleSpec> {
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_sequence()
+                .map(|seq| seq.iter().filter_map(s).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        self.resource(logical_id)
+            .and_then(|r| r["Properties"]["CorsConfiguration"]["CorsRules"].as_sequence())
+            .map(|rules| {
+                rules
+                    .iter()
+                    .map(|r| CorsRuleSpec {
+                        allowed_methods: strings(&r["AllowedMethods"]),
+                        allowed_origins: strings(&r["AllowedOrigins"]),
+                        allowed_headers: strings(&r["AllowedHeaders"]),
+                        exposed_headers: strings(&r["ExposedHeaders"]),
+                        max_age: r
+                            .get("MaxAge")
+                            .and_then(int)
+                            .and_then(|n| i32::try_from(n).ok()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
 
     fn global_env(&self) -> BTreeMap<String, String> {
         self.root["Globals"]["Function"]["Environment"]["Variables"]
@@ -569,6 +608,35 @@ Resources:
       RedrivePolicy:
         deadLetterTargetArn: !GetAtt WorkDLQ.Arn
         maxReceiveCount: 3
+    #[test]
+    fn reads_bucket_cors_rules() {
+        let t = Template::parse(
+            "Resources:\n  Files:\n    Type: AWS::S3::Bucket\n    Properties:\n      CorsConfiguration:\n        CorsRules:\n          - AllowedMethods: [POST, GET]\n            AllowedOrigins: ['*']\n            AllowedHeaders: ['*']\n            MaxAge: 600\n  Plain:\n    Type: AWS::S3::Bucket\n",
+        )
+        .unwrap();
+        assert_eq!(
+            t.bucket_cors("Files"),
+            [CorsRuleSpec {
+                allowed_methods: vec!["POST".into(), "GET".into()],
+                allowed_origins: vec!["*".into()],
+                allowed_headers: vec!["*".into()],
+                exposed_headers: vec![],
+                max_age: Some(600),
+            }]
+        );
+        assert!(t.bucket_cors("Plain").is_empty());
+        assert!(t.bucket_cors("Missing").is_empty());
+        let project =
+            Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml"))
+                .unwrap();
+        let rules = project.bucket_cors("AttachmentsBucket");
+        assert!(
+            rules
+                .iter()
+                .any(|r| r.allowed_methods.iter().any(|m| m == "POST"))
+        );
+    }
+
   WorkDLQ:
     Type: AWS::SQS::Queue
     Properties:
