@@ -91,3 +91,32 @@ stop_moto() {
   fi
   MOTO_PID=""
 }
+
+LOCAL_PID=""
+# start_local_stack API_PORT MOTO_ENDPOINT CREDENTIALS LOGFILE: starts the built lapor-local
+# (cargo build -p lapor-local first) against a running moto, with its own resource prefix,
+# and waits until the API answers. Used by scripts/test for the contract and browser tests.
+start_local_stack() {
+  local port="$1" moto="$2" creds="$3" log="$4"
+  AWS_ENDPOINT_URL="$moto" "$CARGO_TARGET_DIR/debug/lapor-local" --template infra/template.yaml \
+    --listen "127.0.0.1:$port" --prefix "lapor-t$port-" --credentials "$creds" >"$log" 2>&1 &
+  LOCAL_PID=$!
+  for _ in $(seq 1 300); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v1/categories', timeout=1)" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$LOCAL_PID" 2>/dev/null || { echo "the local stack failed to start, see $log" >&2; tail -20 "$log" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "the local stack did not answer on port $port, see $log" >&2
+  return 1
+}
+
+# Stops only the local stack this script started.
+stop_local_stack() {
+  if [ -n "$LOCAL_PID" ] && kill -0 "$LOCAL_PID" 2>/dev/null; then
+    kill -INT "$LOCAL_PID" 2>/dev/null || true
+    wait "$LOCAL_PID" 2>/dev/null || true
+  fi
+  LOCAL_PID=""
+}

@@ -115,6 +115,25 @@ async fn main() -> Result<(), BoxError> {
                 _ => tracing::warn!(function = %f.logical_id, "SQS event not run locally"),
             }
         }
+        for ev in &f.stream_events {
+            match (
+                physical.stream_arns.get(&ev.table_logical_id),
+                stack.streams.get(&f.binary),
+            ) {
+                (Some(arn), Some(h)) => tasks.push(lapor_local::streams::spawn_stream_poller(
+                    aws_sdk_dynamodbstreams::Client::new(&config),
+                    sqs.clone(),
+                    arn.clone(),
+                    ev.clone(),
+                    ev.on_failure_queue
+                        .as_ref()
+                        .and_then(|q| physical.queue(q))
+                        .map(|q| q.url),
+                    h.clone(),
+                )),
+                _ => tracing::warn!(function = %f.logical_id, "stream event not run locally"),
+            }
+        }
         for s in &f.schedules {
             match stack.schedules.get(&f.binary) {
                 Some(h) => tasks.push(events::spawn_schedule(

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -52,6 +53,14 @@ pub async fn create_table(client: &Client, spec: &TableSpec, name: &str) -> Resu
                         .projection_type(ProjectionType::from(index.projection.as_str()))
                         .build(),
                 )
+                .build()?,
+        );
+    }
+    if let Some(view) = &spec.stream_view_type {
+        req = req.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(view.as_str()))
                 .build()?,
         );
     }
@@ -329,6 +338,7 @@ pub async fn create_buckets(
     for spec in template.buckets() {
         let name = bucket_name(prefix, &spec);
         create_bucket(client, &name, region).await?;
+        apply_bucket_cors(client, &name, &template.bucket_cors(&spec.logical_id)).await?;
         names.insert(spec.logical_id.clone(), name);
     }
     Ok(names)
@@ -338,10 +348,11 @@ pub async fn create_buckets(
 #[derive(Debug, Clone, Default)]
 pub struct Physical {
     /// Logical id → what `!Ref` resolves to: a table's name, a queue's URL, a bucket's name.
-        apply_bucket_cors(client, &name, &template.bucket_cors(&spec.logical_id)).await?;
     pub refs: BTreeMap<String, String>,
     /// Queue logical id → queue ARN (what `!GetAtt X.Arn` resolves to).
     pub queue_arns: BTreeMap<String, String>,
+    /// Table logical id → its stream's ARN (what `!GetAtt X.StreamArn` resolves to).
+    pub stream_arns: BTreeMap<String, String>,
 }
 
 impl Physical {
@@ -378,7 +389,22 @@ pub async fn provision(
         refs.insert(id.clone(), q.url);
         queue_arns.insert(id, q.arn);
     }
-    Ok(Physical { refs, queue_arns })
+    let mut stream_arns = BTreeMap::new();
+    for spec in template.tables() {
+        let (true, Some(name)) = (spec.stream_view_type.is_some(), refs.get(&spec.logical_id))
+        else {
+            continue;
+        };
+        let table = dynamodb.describe_table().table_name(name).send().await?;
+        if let Some(arn) = table.table.and_then(|t| t.latest_stream_arn) {
+            stream_arns.insert(spec.logical_id.clone(), arn);
+        }
+    }
+    Ok(Physical {
+        refs,
+        queue_arns,
+        stream_arns,
+    })
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use lapor_shared::ports::SystemClock;
 
 use crate::events::{ScheduleHandler, SqsHandler, schedule_handler, sqs_handler};
 use crate::server::{Handler, HandlerFuture};
+use crate::streams::{StreamHandler, stream_handler};
 use crate::template::FunctionSpec;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -39,6 +40,7 @@ where
 pub struct Stack {
     pub http: HashMap<String, Handler>,
     pub sqs: HashMap<String, SqsHandler>,
+    pub streams: HashMap<String, StreamHandler>,
     pub schedules: HashMap<String, ScheduleHandler>,
 }
 
@@ -95,6 +97,27 @@ pub fn build(
                     attachment_upload::handle(&s, r).await
                 });
                 stack.http.insert(f.binary.clone(), h);
+            }
+            "stats-api" => {
+                let s = stats_api::State::new(dynamodb.clone(), env("TABLE_NAME")?);
+                let h = wrap(
+                    Arc::new(s),
+                    |s, r| async move { stats_api::handle(&s, r).await },
+                );
+                stack.http.insert(f.binary.clone(), h);
+            }
+            "stats-aggregator" => {
+                let s = Arc::new(stats_aggregator::State::new(
+                    dynamodb.clone(),
+                    env("TABLE_NAME")?,
+                ));
+                stack.streams.insert(
+                    f.binary.clone(),
+                    stream_handler(move |event| {
+                        let s = s.clone();
+                        async move { Ok(stats_aggregator::handle(&s, event).await) }
+                    }),
+                );
             }
             "list-categories" => {
                 let h = wrap(Arc::new(()), |_, r| list_categories::handle(r));

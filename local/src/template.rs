@@ -25,6 +25,8 @@ pub struct TableSpec {
     pub key_schema: Vec<(String, String)>,
     pub global_indexes: Vec<IndexSpec>,
     pub ttl_attribute: Option<String>,
+    /// `StreamSpecification.StreamViewType`, when the table has a stream.
+    pub stream_view_type: Option<String>,
 }
 
 /// A global secondary index of a table.
@@ -59,8 +61,6 @@ pub struct BucketSpec {
     pub logical_id: String,
 }
 
-/// One HttpApi event of a function.
-#[derive(Debug, Clone, PartialEq, Eq)]
 /// One rule of a bucket's `CorsConfiguration.CorsRules`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CorsRuleSpec {
@@ -71,6 +71,8 @@ pub struct CorsRuleSpec {
     pub max_age: Option<i32>,
 }
 
+/// One HttpApi event of a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     pub method: String,
     pub path: String,
@@ -95,6 +97,25 @@ pub struct SqsEventSpec {
     pub report_batch_item_failures: bool,
 }
 
+/// A `DynamoDB` stream event of a function (a Lambda event source mapping on a table's stream).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEventSpec {
+    /// The table's logical id, from `Stream: !GetAtt X.StreamArn`.
+    pub table_logical_id: String,
+    /// `BatchSize`, 100 by default.
+    pub batch_size: i32,
+    /// `TRIM_HORIZON` or `LATEST`.
+    pub starting_position: String,
+    /// `FunctionResponseTypes` contains `ReportBatchItemFailures`.
+    pub report_batch_item_failures: bool,
+    /// `MaximumRetryAttempts` (-1, the default, retries until the record expires).
+    pub maximum_retry_attempts: i64,
+    /// `DestinationConfig.OnFailure.Destination: !GetAtt <queue>.Arn`: the queue's logical id.
+    pub on_failure_queue: Option<String>,
+    /// `FilterCriteria.Filters[].Pattern`, parsed (a record passes if any pattern matches).
+    pub filters: Vec<serde_json::Value>,
+}
+
 /// A `Schedule` (or `ScheduleV2`) event of a function with a `rate(...)` expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleSpec {
@@ -112,6 +133,7 @@ pub struct FunctionSpec {
     /// Environment variables that `!Ref` a resource (Globals merged): name → logical id.
     pub env_refs: BTreeMap<String, String>,
     pub sqs_events: Vec<SqsEventSpec>,
+    pub stream_events: Vec<StreamEventSpec>,
     pub schedules: Vec<ScheduleSpec>,
 }
 
@@ -172,13 +194,18 @@ fn reference(v: &Value) -> Option<String> {
 
 /// `!GetAtt X.Arn`, `!GetAtt [X, Arn]`, `{Fn::GetAtt: X.Arn}` or `{Fn::GetAtt: [X, Arn]}` → X.
 fn get_att_arn(v: &Value) -> Option<String> {
-    fn target(v: &Value) -> Option<String> {
+    get_att(v, "Arn")
+}
+
+/// The logical id of `!GetAtt <id>.<attribute>` (either YAML form).
+fn get_att(v: &Value, attribute: &str) -> Option<String> {
+    let target = |v: &Value| -> Option<String> {
         let (id, attr) = match v {
             Value::Sequence(seq) if seq.len() == 2 => (s(&seq[0])?, s(&seq[1])?),
             other => s(other)?.split_once('.')?,
         };
-        (attr == "Arn").then(|| id.to_string())
-    }
+        (attr == attribute).then(|| id.to_string())
+    };
     match v {
         Value::Tagged(t) if t.tag == "GetAtt" || t.tag == "!GetAtt" => target(&t.value),
         Value::Mapping(m) => m.get("Fn::GetAtt").and_then(target),
@@ -271,6 +298,11 @@ impl Template {
                     key_schema: pairs(&p["KeySchema"], "AttributeName", "KeyType"),
                     global_indexes,
                     ttl_attribute: ttl,
+                    stream_view_type: p
+                        .get("StreamSpecification")
+                        .and_then(|st| st.get("StreamViewType"))
+                        .and_then(s)
+                        .map(str::to_string),
                 }
             })
             .collect()
@@ -321,6 +353,34 @@ impl Template {
             .collect()
     }
 
+    /// The CORS rules of a bucket (`CorsConfiguration.CorsRules`), which the local stack
+    /// applies to moto's bucket so that a browser can post an upload form straight to it.
+    pub fn bucket_cors(&self, logical_id: &str) -> Vec<CorsRuleSpec> {
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_sequence()
+                .map(|seq| seq.iter().filter_map(s).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        self.resource(logical_id)
+            .and_then(|r| r["Properties"]["CorsConfiguration"]["CorsRules"].as_sequence())
+            .map(|rules| {
+                rules
+                    .iter()
+                    .map(|r| CorsRuleSpec {
+                        allowed_methods: strings(&r["AllowedMethods"]),
+                        allowed_origins: strings(&r["AllowedOrigins"]),
+                        allowed_headers: strings(&r["AllowedHeaders"]),
+                        exposed_headers: strings(&r["ExposedHeaders"]),
+                        max_age: r
+                            .get("MaxAge")
+                            .and_then(int)
+                            .and_then(|n| i32::try_from(n).ok()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The names of the JWT authorizers of every `AWS::Serverless::HttpApi` (and of
     /// `Globals.HttpApi`).
     pub fn jwt_authorizers(&self) -> Vec<String> {
@@ -353,34 +413,6 @@ impl Template {
             .as_str()
             .map(str::to_string)
     }
-    /// The CORS rules of a bucket (`CorsConfiguration.CorsRules`), which the local stack
-    /// applies to moto's bucket so that a browser can post an upload form straight to it.
-    pub fn bucket_cors(&self, logical_id: &str) -> Vec<CorsRuleSpec> {
-        let strings = |v: &Value| -> Vec<String> {
-            v.as_sequence()
-                .map(|seq| seq.iter().filter_map(s).map(str::to_string).collect())
-                .unwrap_or_default()
-        };
-        self.resource(logical_id)
-            .and_then(|r| r["Properties"]["CorsConfiguration"]["CorsRules"].as_sequence())
-            .map(|rules| {
-                rules
-                    .iter()
-                    .map(|r| CorsRuleSpec {
-                        allowed_methods: strings(&r["AllowedMethods"]),
-                        allowed_origins: strings(&r["AllowedOrigins"]),
-                        allowed_headers: strings(&r["AllowedHeaders"]),
-                        exposed_headers: strings(&r["ExposedHeaders"]),
-                        max_age: r
-                            .get("MaxAge")
-                            .and_then(int)
-                            .and_then(|n| i32::try_from(n).ok()),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
 
     fn global_env(&self) -> BTreeMap<String, String> {
         self.root["Globals"]["Function"]["Environment"]["Variables"]
@@ -458,12 +490,13 @@ impl Template {
         let mut out = Vec::new();
         for (id, binary, env_refs, events) in self.serverless_functions() {
             let mut sqs_events = Vec::new();
+            let mut stream_events = Vec::new();
             let mut schedules = Vec::new();
             for (name, ev) in events.as_mapping().into_iter().flatten() {
                 let name = s(name).unwrap_or_default().to_string();
                 let p = &ev["Properties"];
                 let kind = ev.get("Type").and_then(s).unwrap_or_default();
-                if matches!(kind, "SQS" | "Schedule" | "ScheduleV2")
+                if matches!(kind, "SQS" | "DynamoDB" | "Schedule" | "ScheduleV2")
                     && (p.get("Enabled").and_then(boolean) == Some(false)
                         || p.get("State").and_then(s) == Some("DISABLED"))
                 {
@@ -490,6 +523,58 @@ impl Template {
                             report_batch_item_failures,
                         });
                     }
+                    "DynamoDB" => {
+                        let Some(table) = p.get("Stream").and_then(|v| get_att(v, "StreamArn"))
+                        else {
+                            tracing::warn!(function = %id, event = %name, "DynamoDB event without Stream: !GetAtt <table>.StreamArn; not run locally");
+                            continue;
+                        };
+                        let filters = p
+                            .get("FilterCriteria")
+                            .and_then(|f| f.get("Filters"))
+                            .and_then(Value::as_sequence)
+                            .map(|fs| {
+                                fs.iter()
+                                    .filter_map(|f| f.get("Pattern").and_then(s))
+                                    .filter_map(|pattern| {
+                                        let parsed = serde_json::from_str(pattern).ok();
+                                        if parsed.is_none() {
+                                            tracing::warn!(function = %id, event = %name, "filter pattern is not JSON; ignored locally");
+                                        }
+                                        parsed
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        stream_events.push(StreamEventSpec {
+                            table_logical_id: table,
+                            batch_size: p
+                                .get("BatchSize")
+                                .and_then(int)
+                                .and_then(|n| i32::try_from(n).ok())
+                                .unwrap_or(100),
+                            starting_position: p
+                                .get("StartingPosition")
+                                .and_then(s)
+                                .unwrap_or("LATEST")
+                                .to_string(),
+                            report_batch_item_failures: p["FunctionResponseTypes"]
+                                .as_sequence()
+                                .is_some_and(|t| {
+                                    t.iter().any(|t| s(t) == Some("ReportBatchItemFailures"))
+                                }),
+                            maximum_retry_attempts: p
+                                .get("MaximumRetryAttempts")
+                                .and_then(int)
+                                .unwrap_or(-1),
+                            on_failure_queue: p
+                                .get("DestinationConfig")
+                                .and_then(|d| d.get("OnFailure"))
+                                .and_then(|o| o.get("Destination"))
+                                .and_then(get_att_arn),
+                            filters,
+                        });
+                    }
                     "Schedule" | "ScheduleV2" => {
                         let expr = p
                             .get("Schedule")
@@ -511,6 +596,7 @@ impl Template {
                 binary,
                 env_refs,
                 sqs_events,
+                stream_events,
                 schedules,
             });
         }
@@ -521,6 +607,35 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_bucket_cors_rules() {
+        let t = Template::parse(
+            "Resources:\n  Files:\n    Type: AWS::S3::Bucket\n    Properties:\n      CorsConfiguration:\n        CorsRules:\n          - AllowedMethods: [POST, GET]\n            AllowedOrigins: ['*']\n            AllowedHeaders: ['*']\n            MaxAge: 600\n  Plain:\n    Type: AWS::S3::Bucket\n",
+        )
+        .unwrap();
+        assert_eq!(
+            t.bucket_cors("Files"),
+            [CorsRuleSpec {
+                allowed_methods: vec!["POST".into(), "GET".into()],
+                allowed_origins: vec!["*".into()],
+                allowed_headers: vec!["*".into()],
+                exposed_headers: vec![],
+                max_age: Some(600),
+            }]
+        );
+        assert!(t.bucket_cors("Plain").is_empty());
+        assert!(t.bucket_cors("Missing").is_empty());
+        let project =
+            Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml"))
+                .unwrap();
+        let rules = project.bucket_cors("AttachmentsBucket");
+        assert!(
+            rules
+                .iter()
+                .any(|r| r.allowed_methods.iter().any(|m| m == "POST"))
+        );
+    }
 
     #[test]
     fn reads_the_project_template() {
@@ -534,6 +649,27 @@ mod tests {
         assert_eq!(reports.ttl_attribute.as_deref(), Some("expires_at"));
         assert!(reports.key_schema.contains(&("PK".into(), "HASH".into())));
         assert_eq!(reports.global_indexes[0].name, "GSI1");
+        assert_eq!(
+            reports.stream_view_type.as_deref(),
+            Some("NEW_AND_OLD_IMAGES")
+        );
+        let functions = t.functions();
+        let aggregator = functions
+            .iter()
+            .find(|f| f.binary == "stats-aggregator")
+            .unwrap();
+        assert_eq!(
+            aggregator.stream_events,
+            [StreamEventSpec {
+                table_logical_id: "ReportsTable".into(),
+                batch_size: 100,
+                starting_position: "TRIM_HORIZON".into(),
+                report_batch_item_failures: true,
+                maximum_retry_attempts: 10,
+                on_failure_queue: Some("StatsDLQ".into()),
+                filters: vec![serde_json::json!({"dynamodb": {"Keys": {"SK": {"S": ["META"]}}}})],
+            }]
+        );
         let routes = t.routes();
         let submit = routes.iter().find(|r| r.binary == "submit-report").unwrap();
         assert_eq!(
@@ -608,35 +744,6 @@ Resources:
       RedrivePolicy:
         deadLetterTargetArn: !GetAtt WorkDLQ.Arn
         maxReceiveCount: 3
-    #[test]
-    fn reads_bucket_cors_rules() {
-        let t = Template::parse(
-            "Resources:\n  Files:\n    Type: AWS::S3::Bucket\n    Properties:\n      CorsConfiguration:\n        CorsRules:\n          - AllowedMethods: [POST, GET]\n            AllowedOrigins: ['*']\n            AllowedHeaders: ['*']\n            MaxAge: 600\n  Plain:\n    Type: AWS::S3::Bucket\n",
-        )
-        .unwrap();
-        assert_eq!(
-            t.bucket_cors("Files"),
-            [CorsRuleSpec {
-                allowed_methods: vec!["POST".into(), "GET".into()],
-                allowed_origins: vec!["*".into()],
-                allowed_headers: vec!["*".into()],
-                exposed_headers: vec![],
-                max_age: Some(600),
-            }]
-        );
-        assert!(t.bucket_cors("Plain").is_empty());
-        assert!(t.bucket_cors("Missing").is_empty());
-        let project =
-            Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml"))
-                .unwrap();
-        let rules = project.bucket_cors("AttachmentsBucket");
-        assert!(
-            rules
-                .iter()
-                .any(|r| r.allowed_methods.iter().any(|m| m == "POST"))
-        );
-    }
-
   WorkDLQ:
     Type: AWS::SQS::Queue
     Properties:

@@ -20,6 +20,7 @@ pub mod ports;
 pub mod regno;
 pub mod report;
 pub mod service;
+pub mod stats;
 pub mod submission;
 pub mod token;
 pub mod whatsapp;

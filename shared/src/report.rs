@@ -11,7 +11,7 @@ use crate::regno::RegistrationNumber;
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 

@@ -279,6 +279,25 @@ impl Stack {
                         h,
                     ));
                 }
+                for ev in &f.stream_events {
+                    let arn = ctx.physical.stream_arns[&ev.table_logical_id].clone();
+                    let Some(h) = stack.streams.get(&f.binary).cloned() else {
+                        continue;
+                    };
+                    let dlq = ev
+                        .on_failure_queue
+                        .as_ref()
+                        .and_then(|q| ctx.physical.queue(q))
+                        .map(|q| q.url);
+                    tasks.push(lapor_local::streams::spawn_stream_poller(
+                        aws_sdk_dynamodbstreams::Client::new(&ctx.config),
+                        sqs.clone(),
+                        arn,
+                        ev.clone(),
+                        dlq,
+                        h,
+                    ));
+                }
             }
         }
         Stack {

@@ -9,6 +9,7 @@
 mod agencies;
 mod items;
 mod notifications;
+pub mod stats;
 mod whatsapp;
 mod workflow;
 
