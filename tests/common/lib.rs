@@ -10,6 +10,8 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use lapor_local::template::Template;
 use serde_json::Value;
 
+pub mod metering;
+
 /// moto's endpoint, started by `scripts/test`. Missing is a failure, not a skip.
 pub fn endpoint() -> String {
     std::env::var("LAPOR_TEST_ENDPOINT").expect(
@@ -23,7 +25,12 @@ pub fn template() -> Template {
 }
 
 pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
-    lapor_shared::adapters::aws::sdk_config_loader()
+    let mut loader = lapor_shared::adapters::aws::sdk_config_loader();
+    // The cost test's meter, when one is installed on this thread (tests/costs.rs).
+    if let Some(meter) = metering::Meter::current() {
+        loader = loader.http_client(meter.http_client());
+    }
+    loader
         .endpoint_url(endpoint)
         .region(Region::new("ap-southeast-3"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
