@@ -1,0 +1,501 @@
+// The Secretariat's console: sign-in (Cognito hosted UI with authorization code + PKCE in
+// production; a pasted dev token locally), the triage queue by due date, a report's detail
+// with identity and suggested agencies, the decisions (analysis, forward, request info,
+// reject) and the walk-in desk's intake form.
+
+import {
+  initPage, api, ApiError, showErrors, clearErrors, say, h, $, $$, L, applyLang, fmtTime, fmtDate, categories,
+  statusLabel, label, actorLabel, eventLabel, KIND, PRIVACY, CHANNEL, RESPONSE_KIND,
+} from './core.js';
+import { PROVINCES } from './geo.js';
+import { mountReportForm, idempotency } from './report-form.js';
+
+initPage();
+
+const TOKEN_KEY = 'lapor-staff-token';
+const PKCE_KEY = 'lapor-staff-pkce';
+let token = null;
+let config = { staff_auth: { kind: 'dev-token' } };
+
+// ---- Tokens ----
+
+function b64urlDecode(part) {
+  const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
+  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+}
+function b64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+/** The token's claims (read for display and to choose the tabs; the API verifies it). */
+function claims(t) {
+  try { return JSON.parse(b64urlDecode(t.split('.')[1])); } catch { return null; }
+}
+function groups(c) {
+  let g = c?.['cognito:groups'] ?? [];
+  if (typeof g === 'string') g = g.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  return g;
+}
+const expired = (c) => !c || (typeof c.exp === 'number' && c.exp * 1000 < Date.now());
+
+const auth = () => ({ Authorization: `Bearer ${token}` });
+
+// ---- Cognito hosted UI: authorization code with PKCE ----
+
+const redirectUri = () => config.staff_auth.redirect_uri || `${location.origin}${location.pathname}`;
+
+async function cognitoSignIn() {
+  const a = config.staff_auth;
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  const state = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
+  const q = new URLSearchParams({
+    response_type: 'code', client_id: a.client_id, redirect_uri: redirectUri(), scope: a.scope || 'openid email',
+    state, code_challenge: challenge, code_challenge_method: 'S256',
+  });
+  location.assign(`${a.domain}/oauth2/authorize?${q}`);
+}
+
+/** Back from the hosted UI with ?code&state: exchange the code for tokens. */
+async function cognitoCallback() {
+  const q = new URLSearchParams(location.search);
+  const code = q.get('code');
+  if (!code) return false;
+  history.replaceState(null, '', location.pathname);
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) || 'null');
+  sessionStorage.removeItem(PKCE_KEY);
+  if (!saved || saved.state !== q.get('state')) throw new Error(L('Proses masuk tidak sah. Coba lagi.', 'The sign-in could not be verified. Try again.'));
+  const res = await fetch(`${config.staff_auth.domain}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', client_id: config.staff_auth.client_id, code, redirect_uri: redirectUri(), code_verifier: saved.verifier,
+    }),
+  });
+  if (!res.ok) throw new Error(L('Gagal masuk. Coba lagi.', 'Sign-in failed. Try again.'));
+  const tokens = await res.json();
+  // The access token carries the groups and the client id the API's authorizer checks.
+  signIn(tokens.access_token);
+  return true;
+}
+
+function signIn(t) {
+  token = t;
+  sessionStorage.setItem(TOKEN_KEY, t);
+  showConsole();
+}
+
+function signOut(message) {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('#console').hidden = true;
+  showSignIn();
+  if (message) say($('#signin-status'), message, 'error');
+  if (config.staff_auth.kind === 'cognito' && !message) {
+    const q = new URLSearchParams({ client_id: config.staff_auth.client_id, logout_uri: redirectUri() });
+    location.assign(`${config.staff_auth.domain}/logout?${q}`);
+  }
+}
+
+function showSignIn() {
+  $('#signin').hidden = false;
+  const cognito = config.staff_auth.kind === 'cognito';
+  $('#signin-cognito').hidden = !cognito;
+  $('#signin-dev').hidden = cognito;
+}
+
+$('#cognito-signin').addEventListener('click', () => cognitoSignIn());
+$('#signin-dev').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const t = form.elements.token.value.trim().replace(/^Bearer\s+/i, '');
+  const c = claims(t);
+  clearErrors(form);
+  if (!c || expired(c)) {
+    showErrors(form, { message: L('Token tidak dapat dibaca atau sudah kedaluwarsa.', 'The token cannot be read or has expired.'), code: 'bad', fields: [] }, { bad: 'token' });
+    return;
+  }
+  form.reset();
+  signIn(t);
+});
+$('#signout').addEventListener('click', () => signOut());
+
+/** Staff API call; a 401 (expired or refused token) signs out. */
+async function staffApi(path, opts = {}) {
+  try {
+    return await api(path, { ...opts, headers: { ...auth(), ...(opts.headers || {}) } });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      signOut(L('Sesi berakhir atau token ditolak. Silakan masuk lagi.', 'The session ended or the token was refused. Sign in again.'));
+    }
+    throw err;
+  }
+}
+
+// ---- Console ----
+
+let isAnalyst = false;
+let isDesk = false;
+
+function showConsole() {
+  const c = claims(token);
+  const g = groups(c);
+  isAnalyst = g.includes('analyst');
+  isDesk = g.includes('desk');
+  $('#signin').hidden = true;
+  say($('#signin-status'), '');
+  $('#console').hidden = false;
+  $('#whoami').textContent = L(`Masuk sebagai ${c?.email || c?.username || c?.sub || '?'} (grup: ${g.join(', ') || '–'})`,
+    `Signed in as ${c?.email || c?.username || c?.sub || '?'} (groups: ${g.join(', ') || '–'})`);
+  $('#queue-forbidden').hidden = isAnalyst;
+  $('#queue-area').hidden = !isAnalyst;
+  $('#desk-forbidden').hidden = isDesk;
+  $('#desk-form').hidden = !isDesk;
+  selectTab(isAnalyst || !isDesk ? 'queue' : 'desk');
+  if (isAnalyst) loadQueue();
+}
+
+function selectTab(name) {
+  for (const t of ['queue', 'desk']) {
+    const tab = $(`#tab-${t}`);
+    tab.setAttribute('aria-selected', String(t === name));
+    tab.tabIndex = t === name ? 0 : -1;
+    $(`#panel-${t}`).hidden = t !== name;
+  }
+}
+for (const t of ['queue', 'desk']) $(`#tab-${t}`).addEventListener('click', () => selectTab(t));
+$('.tabs').addEventListener('keydown', (e) => {
+  if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+  const next = $('#tab-queue').getAttribute('aria-selected') === 'true' ? 'desk' : 'queue';
+  selectTab(next);
+  $(`#tab-${next}`).focus();
+});
+
+// ---- Queue ----
+
+let cursor = null;
+let selected = null;
+let catNames = {};
+let directory = [];
+categories().then((cs) => {
+  catNames = Object.fromEntries(cs.map((c) => [c.code, c]));
+  const seen = new Map();
+  for (const c of cs) for (const a of c.default_agencies) seen.set(a.code, a.name);
+  directory = [...seen].map(([code, name]) => ({ code, name }));
+  for (const [code, name] of PROVINCES) directory.push({ code: `pemprov-${code}`, name: `Pemerintah Provinsi ${name}` });
+}).catch(() => {});
+
+const catLabel = (code) => (code && catNames[code] ? L(catNames[code].name_id, catNames[code].name_en) : code || L('Belum diklasifikasi', 'Not classified'));
+
+$('#filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue(); });
+$('#f-status').addEventListener('change', () => loadQueue());
+$('#f-overdue').addEventListener('change', () => loadQueue());
+$('#more').addEventListener('click', () => loadQueue({ more: true }));
+document.addEventListener('langchange', () => {
+  if (!token) return;
+  if (isAnalyst) loadQueue();
+  if (selected) openReport(selected, { focus: false });
+});
+
+async function loadQueue({ more = false } = {}) {
+  const q = new URLSearchParams({ limit: '25' });
+  const f = $('#filters').elements;
+  if (f.status.value) q.set('status', f.status.value);
+  if (f.overdue.value) q.set('overdue', f.overdue.value);
+  if (more && cursor) q.set('cursor', cursor);
+  const status = $('#queue-status');
+  say(status, L('Memuat antrean…', 'Loading the queue…'));
+  try {
+    const page = await staffApi(`/v1/staff/reports?${q}`);
+    cursor = page.next_cursor;
+    const body = $('#queue tbody');
+    if (!more) body.replaceChildren();
+    for (const r of page.reports) body.append(queueRow(r));
+    $('#more').hidden = !cursor;
+    say(status, body.children.length ? '' : L('Tidak ada laporan untuk saringan ini.', 'No reports for this filter.'));
+  } catch (err) {
+    say(status, err.message, 'error');
+  }
+}
+
+function slaBadges(r) {
+  return [
+    r.overdue ? h('span', { class: 'badge overdue' }, L('Terlambat', 'Overdue')) : '',
+    !r.overdue && r.sla_flag === 'approaching' ? h('span', { class: 'badge approaching' }, L('Mendekati batas', 'Due soon')) : '',
+  ];
+}
+
+function queueRow(r) {
+  const open = h('button', { type: 'button', class: 'row-open mono' }, r.registration_number);
+  open.addEventListener('click', () => openReport(r.registration_number));
+  return h('tr', { class: r.overdue ? 'is-overdue' : null, 'data-number': r.registration_number, 'aria-selected': String(selected === r.registration_number) },
+    h('td', {}, open),
+    h('td', {}, h('div', {}, r.title),
+      h('div', { class: 'muted' }, [label(KIND, r.kind), catLabel(r.category), label(CHANNEL, r.channel), label(PRIVACY, r.privacy)].join(' · '))),
+    h('td', {}, h('span', { class: 'badge', 'data-status': r.status }, r.status_label)),
+    h('td', {}, h('div', {}, fmtDate(r.due_date, { weekday: false })), ...slaBadges(r)));
+}
+
+// ---- Detail ----
+
+async function openReport(number, { focus = true } = {}) {
+  if (selected !== number) say($('#d-status'), '');
+  selected = number;
+  for (const tr of $$('#queue tbody tr')) tr.setAttribute('aria-selected', String(tr.dataset.number === number));
+  const detail = $('#detail');
+  detail.hidden = false;
+  try {
+    const v = await staffApi(`/v1/staff/reports/${encodeURIComponent(number)}`);
+    renderDetail(v);
+    if (focus) detail.focus();
+  } catch (err) {
+    $('#d-title').textContent = number;
+    $('#d-actions').replaceChildren(h('p', { class: 'status-line', 'data-kind': 'error' }, err.message));
+  }
+}
+
+function province(code) {
+  const p = PROVINCES.find(([c]) => c === code);
+  return p ? p[1] : code;
+}
+
+function renderDetail(v) {
+  $('#d-title').textContent = `${v.registration_number} — ${v.title}`;
+  $('#d-badges').replaceChildren(h('span', { class: 'badge', 'data-status': v.status }, v.status_label), ' ', ...slaBadges(v));
+  const facts = [
+    [L('Jenis', 'Kind'), label(KIND, v.kind)],
+    [L('Kategori', 'Category'), catLabel(v.category)],
+    [L('Lokasi', 'Location'), v.location ? [province(v.location.province_code), v.location.regency_code, v.location.address].filter(Boolean).join(' · ') : '–'],
+    [L('Tanggal kejadian', 'Date of the event'), v.incident_date ? fmtDate(v.incident_date, { weekday: false }) : '–'],
+    [L('Saluran', 'Channel'), label(CHANNEL, v.channel)],
+    [L('Kerahasiaan', 'Privacy'), label(PRIVACY, v.privacy)],
+    [L('Diterima', 'Received'), fmtTime(v.submitted_at)],
+    [L('Batas waktu', 'Due date'), fmtDate(v.due_date)],
+    [L('Lampiran', 'Attachments'), String(v.attachments.length)],
+  ];
+  if (v.needs_info_since) facts.push([L('Data diminta', 'Information requested'), fmtTime(v.needs_info_since)]);
+  if (v.reject_reason) facts.push([L('Alasan penolakan', 'Rejection reason'), v.reject_reason.label]);
+  $('#d-facts').replaceChildren(...facts.flatMap(([k, x]) => [h('dt', {}, k), h('dd', {}, x)]));
+  $('#d-description').textContent = v.description;
+
+  const rep = v.reporter;
+  $('#d-reporter').replaceChildren(rep
+    ? h('dl', { class: 'facts' },
+      h('dt', {}, L('Nama', 'Name')), h('dd', {}, rep.name),
+      h('dt', {}, 'NIK'), h('dd', { class: 'mono' }, rep.nik),
+      h('dt', {}, L('Telepon', 'Phone')), h('dd', { class: 'mono' }, rep.phone),
+      h('dt', {}, L('Surel', 'E-mail')), h('dd', {}, rep.email || '–'))
+    : h('p', { class: 'muted' }, L('Anonim: tidak ada identitas.', 'Anonymous: no identity.')));
+  if (rep && v.privacy === 'confidential') {
+    $('#d-reporter').append(h('p', { class: 'note' }, L('Rahasia: identitas ini tidak diteruskan ke instansi.', 'Confidential: this identity is not passed on to the agencies.')));
+  }
+
+  $('#d-actions').replaceChildren(...actions(v));
+  applyLang($('#d-actions'));
+
+  $('#d-cases').replaceChildren(v.cases.length
+    ? h('ul', {}, v.cases.map((c) => h('li', {},
+      h('strong', {}, c.agency.name), ' ',
+      h('span', { class: 'muted' }, [
+        L(`putaran ${c.round}`, `round ${c.round}`),
+        L(`diteruskan ${fmtTime(c.forwarded_at)}`, `forwarded ${fmtTime(c.forwarded_at)}`),
+        c.acknowledged_at ? L(`diterima ${fmtTime(c.acknowledged_at)}`, `acknowledged ${fmtTime(c.acknowledged_at)}`) : L('belum diterima instansi', 'not acknowledged yet'),
+        c.last_response_kind ? label(RESPONSE_KIND, c.last_response_kind) : '',
+        c.final_at ? L(`selesai ${fmtTime(c.final_at)}`, `final ${fmtTime(c.final_at)}`) : '',
+      ].filter(Boolean).join(' · ')))))
+    : h('p', { class: 'muted' }, L('Belum diteruskan.', 'Not forwarded yet.')));
+
+  const names = Object.fromEntries(v.cases.map((c) => [c.agency.code, c.agency.name]));
+  $('#d-timeline').replaceChildren(...v.timeline.map((ev) => h('li', {},
+    h('time', { datetime: ev.at }, fmtTime(ev.at)),
+    h('strong', {}, eventLabel(ev)), ' ', h('span', { class: 'who' }, `— ${actorLabel(ev.actor, names)}`),
+    ev.note ? h('blockquote', {}, ev.note) : '')));
+  $('#d-notes').replaceChildren(...(v.internal_notes.length
+    ? v.internal_notes.map((n) => h('li', {}, `${fmtTime(n.at)} · ${actorLabel(n.actor, names)}: `, n.note))
+    : [h('li', { class: 'muted' }, L('Tidak ada.', 'None.'))]));
+}
+
+/** The decisions the report's status allows (the API refuses any other: 409). */
+function actions(v) {
+  const out = [];
+  const n = v.registration_number;
+  const done = async (form, status, path, body) => {
+    clearErrors(form);
+    say($('#d-status'), '');
+    say(status, L('Menyimpan…', 'Saving…'));
+    try {
+      const r = await staffApi(`/v1/staff/reports/${encodeURIComponent(n)}/${path}`, { method: 'POST', body });
+      say(status, '');
+      await Promise.all([loadQueue(), openReport(n)]);
+      say($('#d-status'), L(`Tersimpan. Status sekarang: ${r.status_label}.`, `Saved. The status is now: ${r.status_label}.`), 'ok');
+    } catch (err) {
+      say(status, err.message, 'error');
+      showErrors(form, err);
+    }
+  };
+  const section = (id, titleId, titleEn, ...children) => {
+    const status = h('p', { class: 'status-line', role: 'status', hidden: true });
+    const form = h('form', { class: 'card', novalidate: true, id, 'aria-labelledby': `${id}-t` },
+      h('h3', { id: `${id}-t`, 'data-en': titleEn }, titleId),
+      h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true }),
+      ...children, status);
+    return { form, status };
+  };
+
+  if (v.status === 'received') {
+    const { form, status } = section('act-analysis', 'Mulai analisis', 'Start the analysis',
+      field('textarea', 'note', 'Catatan internal (opsional)', 'Internal note (optional)', { rows: 2, maxlength: 2000 }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', 'data-en': 'Start analysis' }, 'Mulai analisis')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const note = form.elements.note.value.trim();
+      done(form, status, 'analysis', note ? { note } : {});
+    });
+    out.push(form);
+  }
+
+  if (v.status === 'in_analysis') {
+    const picks = h('div', { class: 'agency-picks' });
+    const addPick = (code, name, checked) => {
+      if ($(`input[value="${CSS.escape(code)}"]`, picks)) return;
+      picks.append(h('label', { class: 'choice block' },
+        h('input', { type: 'checkbox', name: 'agencies', value: code, checked }), h('span', {}, `${name} `, h('span', { class: 'muted mono' }, `(${code})`))));
+    };
+    for (const a of v.suggested_agencies) addPick(a.code, a.name, true);
+    const listId = 'agency-directory';
+    const extra = h('input', { id: 'fw-extra', list: listId, autocomplete: 'off', 'aria-describedby': 'fw-extra-hint' });
+    const addButton = h('button', { type: 'button', class: 'secondary', 'data-en': 'Add' }, 'Tambah');
+    addButton.addEventListener('click', () => {
+      const raw = extra.value.trim();
+      if (!raw) return;
+      const hit = directory.find((a) => a.code === raw || a.name.toLowerCase() === raw.toLowerCase());
+      addPick(hit ? hit.code : raw, hit ? hit.name : raw, true);
+      extra.value = '';
+    });
+    const catSelect = h('select', { name: 'category', id: 'fw-category' },
+      h('option', { value: '', 'data-en': `Keep: ${catLabel(v.category)}` }, `Tetap: ${catLabel(v.category)}`),
+      ...Object.values(catNames).map((c) => h('option', { value: c.code, 'data-en': c.name_en }, c.name_id)));
+    const { form, status } = section('act-forward', 'Teruskan ke instansi', 'Forward to agencies',
+      h('fieldset', { class: 'field', 'data-field': 'agencies' },
+        h('legend', { 'data-en': 'Agencies (suggested ones are ticked)' }, 'Instansi (yang disarankan sudah dicentang)'),
+        picks,
+        h('div', { class: 'field' },
+          h('label', { class: 'label', for: 'fw-extra', 'data-en': 'Another agency (code or name)' }, 'Instansi lain (kode atau nama)'),
+          h('p', { class: 'hint', id: 'fw-extra-hint', 'data-en': 'e.g. pemprov-32 or Kementerian Kesehatan' }, 'misalnya pemprov-32 atau Kementerian Kesehatan'),
+          h('div', { class: 'actions' }, extra, addButton),
+          h('datalist', { id: listId }, directory.map((a) => h('option', { value: a.code }, a.name))))),
+      h('div', { class: 'field' }, h('label', { class: 'label', for: 'fw-category', 'data-en': 'Category' }, 'Kategori'), catSelect),
+      field('textarea', 'note', 'Catatan untuk instansi (opsional; tidak terlihat pelapor)', 'Note to the agencies (optional; not seen by the reporter)', { rows: 2, maxlength: 2000 }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', 'data-en': 'Forward' }, 'Teruskan')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const body = { agencies: $$('input[name=agencies]:checked', form).map((c) => c.value) };
+      if (form.elements.category.value) body.category = form.elements.category.value;
+      const note = form.elements.note.value.trim();
+      if (note) body.note = note;
+      done(form, status, 'forward', body);
+    });
+    out.push(form);
+
+    const ri = section('act-info', 'Minta kelengkapan data', 'Ask for more information',
+      field('textarea', 'message', 'Apa yang perlu dilengkapi pelapor (terlihat oleh pelapor; 10–2.000 karakter, tanpa data pribadi)', 'What the reporter should add (seen by the reporter; 10–2,000 characters, no personal data)', { rows: 3, maxlength: 2000 }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary', 'data-en': 'Send the request' }, 'Kirim permintaan')));
+    ri.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      done(ri.form, ri.status, 'request-info', { message: ri.form.elements.message.value.trim() });
+    });
+    out.push(ri.form);
+  }
+
+  if (['received', 'in_analysis', 'needs_info'].includes(v.status)) {
+    const reasons = [
+      ['not_within_authority', 'Bukan kewenangan instansi pemerintah mana pun', 'Not within any government body’s authority'],
+      ['duplicate', 'Sama dengan laporan lain', 'Duplicate of another report'],
+      ['in_court', 'Sedang dalam proses peradilan', 'Before a court'],
+      ['out_of_scope', 'Di luar cakupan layanan pengaduan', 'Outside the complaint service'],
+    ];
+    const dup = field('input', 'duplicate_of', 'Nomor laporan yang sama', 'Number of the duplicated report', { class: 'mono', autocomplete: 'off' });
+    dup.hidden = true;
+    const reason = h('select', { name: 'reason', id: 'rj-reason' }, reasons.map(([c, i, e]) => h('option', { value: c, 'data-en': e }, i)));
+    reason.addEventListener('change', () => { dup.hidden = reason.value !== 'duplicate'; });
+    const rj = section('act-reject', 'Tolak laporan', 'Reject the report',
+      h('div', { class: 'field' }, h('label', { class: 'label', for: 'rj-reason', 'data-en': 'Reason (the reporter sees it)' }, 'Alasan (terlihat oleh pelapor)'), reason),
+      dup,
+      field('textarea', 'note', 'Catatan internal (opsional)', 'Internal note (optional)', { rows: 2, maxlength: 2000 }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary', 'data-en': 'Reject' }, 'Tolak')));
+    rj.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const body = { reason: reason.value };
+      if (reason.value === 'duplicate') body.duplicate_of = rj.form.elements.duplicate_of.value.trim();
+      const note = rj.form.elements.note.value.trim();
+      if (note) body.note = note;
+      done(rj.form, rj.status, 'reject', body);
+    });
+    out.push(rj.form);
+  }
+  if (!out.length) out.push(h('p', { class: 'muted' }, L('Tidak ada keputusan yang menunggu pada status ini.', 'No decision is pending in this status.')));
+  return out;
+}
+
+let fieldSeq = 0;
+function field(tag, name, labelId, labelEn, attrs = {}) {
+  const id = `fld-${name}-${++fieldSeq}`;
+  return h('div', { class: 'field' },
+    h('label', { class: 'label', for: id, 'data-en': labelEn }, labelId),
+    h(tag, { id, name, ...attrs }));
+}
+
+// ---- Desk ----
+
+const deskForm = $('#desk-form');
+const desk = mountReportForm(deskForm, { prefix: 'dk-', forDesk: true });
+const deskKey = idempotency();
+const deskStatus = $('#desk-status');
+deskForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (desk.attachments.busy()) {
+    say(deskStatus, L('Tunggu hingga semua lampiran selesai diunggah.', 'Wait until every attachment has been uploaded.'), 'error');
+    return;
+  }
+  const body = desk.collect();
+  clearErrors(deskForm);
+  say(deskStatus, L('Mencatat…', 'Recording…'));
+  try {
+    const r = await staffApi('/v1/staff/desk-reports', { method: 'POST', body, headers: { 'Idempotency-Key': deskKey(body) } });
+    say(deskStatus, L(`Tercatat: ${r.registration_number}`, `Recorded: ${r.registration_number}`), 'ok');
+    $('#desk-receipt-text').textContent = r.receipt_text;
+    deskForm.hidden = true;
+    $('#desk-receipt').hidden = false;
+    $('#desk-receipt').focus();
+  } catch (err) {
+    say(deskStatus, err.message, 'error');
+    showErrors(deskForm, err);
+  }
+});
+$('#desk-print').addEventListener('click', () => window.print());
+$('#desk-new').addEventListener('click', () => {
+  desk.reset();
+  say(deskStatus, '');
+  $('#desk-receipt').hidden = true;
+  deskForm.hidden = false;
+  deskForm.querySelector('input').focus();
+});
+
+// ---- Start ----
+
+(async () => {
+  try {
+    const res = await fetch('config.json', { cache: 'no-cache' });
+    if (res.ok) config = await res.json();
+  } catch { /* defaults: dev token */ }
+  try {
+    if (config.staff_auth.kind === 'cognito' && await cognitoCallback()) return;
+  } catch (err) {
+    showSignIn();
+    say($('#signin-status'), err.message, 'error');
+    return;
+  }
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved && !expired(claims(saved))) { token = saved; showConsole(); } else showSignIn();
+})();
