@@ -43,6 +43,23 @@ ensure_checkov() {
   CHECKOV="$venv/bin/checkov"
 }
 
+# Schemathesis (contract tests) in its own venv, like checkov.
+ensure_schemathesis() {
+  local venv="$LAPOR_CACHE/venv-schemathesis" req="$LAPOR_ROOT/scripts/requirements-schemathesis.txt"
+  local stamp="$venv/.lapor-requirements"
+  if [ ! -x "$venv/bin/python" ]; then
+    step "creating the schemathesis venv at $venv"
+    python3 -m venv "$venv"
+  fi
+  if ! cmp -s "$req" "$stamp"; then
+    step "installing schemathesis"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$stamp"
+  fi
+  SCHEMATHESIS="$venv/bin/schemathesis"
+}
+
 ensure_rust_tools() {
   command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
   if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
