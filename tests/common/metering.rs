@@ -18,7 +18,6 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
@@ -72,15 +71,11 @@ impl Meter {
         CURRENT.with(|c| c.borrow().clone())
     }
 
-    /// The SDK's HTTPS client (rustls, as the functions use it) with this meter in front.
+    /// The functions' HTTPS client (`lapor_shared::adapters::aws::https_client`) with this
+    /// meter in front.
     pub fn http_client(&self) -> SharedHttpClient {
-        let inner = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .build_https();
         SharedHttpClient::new(MeteredClient {
-            inner,
+            inner: lapor_shared::adapters::aws::https_client(),
             meter: self.clone(),
         })
     }

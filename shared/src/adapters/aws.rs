@@ -1,10 +1,42 @@
 //! Shared AWS SDK configuration, loaded once per cold start by each function's `main`.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
+/// The roots of Amazon Trust Services (Amazon Root CA 1-4 and the Starfield Services Root
+/// G2 that cross-signs them), which every AWS service endpoint chains to.
+const AMAZON_ROOTS: &[u8] = include_bytes!("../../data/amazon-trust-services-roots.pem");
+
+/// The one HTTPS client every AWS client of the process shares: rustls with ring, trusting
+/// the Amazon Trust Services roots only. The SDK's default client uses aws-lc-rs (a second
+/// crypto library beside the ring that reqwest links, and a large part of each package) and
+/// reads and parses the whole system trust store during init (every file of /etc/ssl/certs
+/// on Debian), before the first request; five embedded roots cost next to nothing. One
+/// client also means one connection pool for all the clients of a function.
+pub fn https_client() -> SharedHttpClient {
+    static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let builder = aws_smithy_http_client::Builder::new().tls_provider(
+                tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring),
+            );
+            let trust = tls::TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(AMAZON_ROOTS);
+            match tls::TlsContext::builder().with_trust_store(trust).build() {
+                Ok(context) => builder.tls_context(context).build_https(),
+                // Not reachable with the embedded roots; the system's roots are the fallback.
+                Err(_) => builder.build_https(),
+            }
+        })
+        .clone()
+}
 
 /// SDK configuration from the environment (region, credentials, and `AWS_ENDPOINT_URL`
 /// locally), with short timeouts: a citizen gets a clear 503 instead of a hanging request
@@ -16,6 +48,7 @@ pub async fn sdk_config() -> SdkConfig {
 /// The loader behind [`sdk_config`], for callers that add an endpoint or credentials.
 pub fn sdk_config_loader() -> ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_millis(1_000))
