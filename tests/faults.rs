@@ -6,7 +6,8 @@
 //! - The forwarding function fails on some messages of a batch: only those are retried, the
 //!   rest are processed once, the poison messages end in the dead-letter queue, and nothing of
 //!   the failed hand-off is lost.
-//! - 200 concurrent submissions through the local API: all 201, all readable.
+//! - 200 concurrent submissions through the local API over real HTTP on loopback (at most
+//!   50 in flight): all 201, all readable, exactly those in the table.
 //!
 //! The outage is a TCP proxy in front of the shared moto (from `LAPOR_TEST_ENDPOINT`): moto is
 //! in-memory, so killing it would lose what the test has to check afterwards, and stopping the
@@ -15,6 +16,7 @@
 //! their answers lost) and new ones get nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -152,9 +154,9 @@ fn upstream_of(endpoint: &str) -> String {
 // ---- 1. the store goes away during a burst ------------------------------------------------
 
 const BURST: usize = 60;
-/// Long enough that no SDK retry of a request cut at the start of the outage (operation
-/// timeout 6 s) reaches the restored store: moto ignores `ClientRequestToken`, so such a
-/// retry would be a second transaction there, which it is not on DynamoDB.
+/// Longer than the SDK's operation timeout (6 s), so every request caught by the cut ends
+/// as a 503 before the store is back (what the test checks), rather than some succeeding
+/// on a late retry.
 const OUTAGE: Duration = Duration::from_secs(7);
 /// The longest a client may wait for any answer.
 const ANSWER_WITHIN: Duration = Duration::from_secs(9);
@@ -778,26 +780,50 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
 // ---- 3. 200 concurrent submissions through the local API --------------------------------
 
 const CONCURRENT: usize = 200;
-/// Requests in flight at once. moto serialises DynamoDB and deep-copies the table for every
-/// item of a TransactWriteItems, so its rate falls as the table grows (about 30 submissions
-/// a second here); at 50 in flight the queue before moto's lock passes the SDK's 2 s attempt
-/// timeout and some clients get a (correct) 503. 20 keeps a 2x margin on this machine.
-const IN_FLIGHT: usize = 20;
+/// Requests in flight at once. moto serialises DynamoDB (one transaction every ~12 ms here,
+/// see scripts/moto_server.py), so with all 200 in flight the last waits about 2.4 s in its
+/// queue: past the SDK's 2 s attempt timeout, which the retry with the same
+/// ClientRequestToken absorbs (seen: all 201, max latency 2 s), but with no margin on a
+/// slower machine. 50 keeps the queue under a second.
+const IN_FLIGHT: usize = 50;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_submissions_are_all_created_and_readable() {
     let _serial = SERIAL.lock().await;
     let st = Arc::new(Stack::start(&[], false).await);
+    // The local API on a real loopback port, as `scripts/run` serves it.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let api = format!("http://{}", listener.local_addr().expect("address"));
+    let server = tokio::spawn(axum::serve(listener, st.app.clone()).into_future());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(IN_FLIGHT)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let call = move |method: reqwest::Method, path: String, body: Option<Value>| {
+        let (http, api) = (http.clone(), api.clone());
+        async move {
+            let mut req = http.request(method, format!("{api}{path}"));
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.expect("the local API answers");
+            let status = resp.status().as_u16();
+            let v: Value = resp.json().await.expect("JSON");
+            (status, v)
+        }
+    };
     let started = Instant::now();
     let gate = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut tasks = Vec::new();
     for i in 0..CONCURRENT {
-        let (st, gate) = (st.clone(), gate.clone());
+        let (gate, call) = (gate.clone(), call.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.expect("semaphore");
             let body = valid_submission("Siti Rahmawati", "3273015208900002", "081298765432");
             let t = Instant::now();
-            let (status, answer) = st.call("POST", "/v1/reports", &[], Some(&body)).await;
+            let (status, answer) =
+                call(reqwest::Method::POST, "/v1/reports".into(), Some(body)).await;
             assert_eq!(status, 201, "submission {i}: {answer}");
             let number = answer["registration_number"].as_str().expect("number");
             (number.to_string(), t.elapsed())
@@ -817,12 +843,11 @@ async fn two_hundred_concurrent_submissions_are_all_created_and_readable() {
     // Every 201 is readable (stage view), looked up just as concurrently.
     let mut reads = Vec::new();
     for number in numbers.clone() {
-        let (st, gate) = (st.clone(), gate.clone());
+        let (gate, call) = (gate.clone(), call.clone());
         reads.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.expect("semaphore");
-            let (status, v) = st
-                .call("GET", &format!("/v1/reports/{number}"), &[], None)
-                .await;
+            let (status, v) =
+                call(reqwest::Method::GET, format!("/v1/reports/{number}"), None).await;
             assert_eq!(status, 200, "{number}: {v}");
             assert_eq!(v["registration_number"], number.as_str());
             assert_eq!(v["status"], "received");
@@ -838,9 +863,10 @@ async fn two_hundred_concurrent_submissions_are_all_created_and_readable() {
         .filter_map(|i| s(i, "registration_number").map(str::to_string))
         .collect();
     assert_eq!(reports, numbers, "exactly the 201s are in the table");
+    server.abort();
 
     println!(
-        "concurrency: {CONCURRENT} submissions, {IN_FLIGHT} in flight: all 201 in \
+        "concurrency (real HTTP on loopback): {CONCURRENT} submissions, {IN_FLIGHT} in flight: all 201 in \
          {submitted_in:.2?} ({:.0}/s; latency p50 {:.0?}, p95 {:.0?}, max {:.0?}), all {} \
          readable, {} reports in the table; test {:.1?}",
         CONCURRENT as f64 / submitted_in.as_secs_f64(),
