@@ -121,12 +121,18 @@ async function shots(page, name, restore = PHONE) {
   await page.waitForTimeout(350);
 }
 
-/** One README screenshot: the visible part of the page only (kept small). */
-async function docShot(page, name, size = PHONE) {
+/** One README screenshot: the visible part of the page only (kept small), from the top or
+ *  from the element `from`. */
+async function docShot(page, name, size = PHONE, from = null) {
   if (!DOCS) return;
   const before = page.viewportSize();
   await page.setViewportSize(size);
   await page.waitForTimeout(350);
+  await page.evaluate((sel) => {
+    const el = sel && document.querySelector(sel);
+    if (el) { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -12); } else window.scrollTo(0, 0);
+  }, from);
+  await page.waitForTimeout(100);
   await page.screenshot({ path: join(DOCS, `${name}.png`) });
   await page.setViewportSize(before);
   await page.waitForTimeout(350);
@@ -271,9 +277,7 @@ try {
     assert((await nikError.textContent()).length > 5, 'NIK error has a message');
     await audit(citizen, 'submit (errors)');
     await shots(citizen, 'submit-errors');
-    await citizen.locator('#r-nik').scrollIntoViewIfNeeded();
-    await citizen.evaluate(() => window.scrollBy(0, -120));
-    await docShot(citizen, 'submit-errors');
+    await docShot(citizen, 'submit-errors', PHONE, '.identity');
   });
 
   await step('submit: attachment uploaded straight to the bucket with progress, report recorded', async () => {
@@ -420,13 +424,20 @@ try {
     assert((await caseCard.textContent()).includes(MSG_UPDATE), 'the update is shown');
     await caseCard.locator('button', { hasText: 'Terima kasus' }).click();
     await caseCard.locator('.badge', { hasText: 'Sudah diterima' }).waitFor();
+    // A progress note through the "by case id" form (for cases acknowledged before a reload).
+    await agency.click('details:has(#by-id) summary');
+    await agency.fill('#b-case', `${number}.kemendikdasmen`);
+    await agency.selectOption('#b-kind', 'progress');
+    await agency.fill('#b-message', 'Sekolah bersedia menyerahkan ijazah minggu ini.');
+    await agency.click('#by-id button[type=submit]');
+    await agency.waitForSelector('#by-id-status[data-kind=ok]');
     await caseCard.locator('select[name=kind]').selectOption('final');
     await caseCard.locator('textarea[name=message]').fill(MSG_FINAL);
     await caseCard.locator('button[type=submit]').click();
     await caseCard.locator('.status-line[data-kind=ok]', { hasText: 'Respons terkirim' }).waitFor();
     assert((await caseCard.textContent()).includes('Selesai'), 'the report is completed');
     await shots(agency, 'agency-cases', PHONE);
-    await docShot(agency, 'agency-console', DESKTOP);
+    await docShot(agency, 'agency-console', DESKTOP, '#cases-title');
   });
 
   await step('citizen: sees the final answer and rates the outcome', async () => {
@@ -434,8 +445,7 @@ try {
     await citizen.waitForSelector('#feedback-card:not([hidden])');
     assert((await citizen.textContent('#r-status')).includes('Selesai'), 'completed');
     assert((await citizen.textContent('#responses')).includes(MSG_FINAL), 'the final response');
-    await citizen.locator('#responses').scrollIntoViewIfNeeded();
-    await docShot(citizen, 'track-response');
+    await docShot(citizen, 'track-response', PHONE, '#resp-title');
     await citizen.click('.rating label:has(input[value="5"])');
     await citizen.fill('#f-comment', 'Terima kasih, ijazah sudah diterima.');
     await citizen.click('#feedback-form button[type=submit]');
@@ -467,9 +477,20 @@ try {
   });
 
   await step('statistics: charts drawn with the numbers of GET /v1/stats', async () => {
-    const stats = await eventually('the statistics to count the report', async () => {
+    // A few more reports (anonymous, through the API) so that every chart has several bars.
+    const seeds = ['pertanahan', 'pertanahan', 'kesehatan', 'bansos', 'adminduk', 'infrastruktur', null];
+    for (const [i, category] of seeds.entries()) {
+      const body = {
+        kind: ['complaint', 'suggestion', 'idea'][i % 3], title: `Laporan contoh ${i + 1}`,
+        description: 'Laporan contoh untuk statistik publik pada uji ujung ke ujung.', privacy: 'anonymous', consent: true,
+      };
+      if (category) body.category = category;
+      const res = await fetch(`${BASE}/v1/reports`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      assert(res.status === 201, `seed report: HTTP ${res.status}`);
+    }
+    const stats = await eventually('the statistics to count every report', async () => {
       const s = await api('/v1/stats');
-      return s.total >= 1 && s.by_status.completed >= 1 && s.by_category.pendidikan >= 1 ? s : null;
+      return s.total >= 1 + seeds.length && s.by_status.completed >= 1 && s.by_category.pendidikan >= 1 ? s : null;
     });
     const stop = record(citizen, 'statistik.html');
     await citizen.goto(`${BASE}/statistik.html`);
@@ -488,7 +509,7 @@ try {
     assert(stats.total >= 1, 'counted');
     await audit(citizen, 'statistics');
     await shots(citizen, 'statistics');
-    await docShot(citizen, 'statistics', DESKTOP);
+    await docShot(citizen, 'statistics', { width: 1280, height: 1180 });
   });
 
   await step('no Content-Security-Policy violations and no script errors on any page', async () => {

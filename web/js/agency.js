@@ -4,9 +4,9 @@
 
 import {
   initPage, api, ApiError, showErrors, clearErrors, say, h, $, L, applyLang, fmtTime, fmtDate, categories,
-  label, KIND, PRIVACY, CHANNEL, RESPONSE_KIND, statusLabel,
+  label, KIND, CHANNEL, RESPONSE_KIND, statusLabel,
 } from './core.js';
-import { PROVINCES } from './geo.js';
+import { locationText } from './geo.js';
 
 initPage();
 
@@ -117,7 +117,6 @@ $('#poll-now').addEventListener('click', async () => {
 
 // ---- Cases ----
 
-const province = (code) => (PROVINCES.find(([c]) => c === code) || [code, code])[1];
 const catLabel = (code) => (code && catNames[code] ? L(catNames[code].name_id, catNames[code].name_en) : code || '–');
 
 function rerender() {
@@ -139,7 +138,7 @@ function card(entry) {
     [L('Batas waktu', 'Due date'), fmtDate(c.due_date)],
     [L('Jenis', 'Kind'), label(KIND, r.kind)],
     [L('Kategori', 'Category'), catLabel(r.category)],
-    [L('Lokasi', 'Location'), r.location ? [province(r.location.province_code), r.location.regency_code, r.location.address].filter(Boolean).join(' · ') : '–'],
+    [L('Lokasi', 'Location'), locationText(r.location)],
     [L('Tanggal kejadian', 'Date of the event'), r.incident_date ? fmtDate(r.incident_date, { weekday: false }) : '–'],
     [L('Saluran', 'Channel'), label(CHANNEL, r.channel)],
     [L('Status laporan', 'Report status'), statusLabel(r.status)],
@@ -235,6 +234,30 @@ function attachments(c) {
       return h('li', {}, link, ' ', h('span', { class: 'muted' }, L('(berlaku 5 menit) ', '(valid for 5 minutes) ')), fresh);
     })));
 }
+
+// ---- A case acknowledged earlier, by its id ----
+const byId = $('#by-id');
+byId.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  clearErrors(byId);
+  const status = $('#by-id-status');
+  const caseId = byId.elements.case_id.value.trim();
+  if (!caseId) {
+    showErrors(byId, { message: L('Isi nomor kasus.', 'Enter the case id.'), code: 'required', fields: [] }, { required: 'case_id' });
+    return;
+  }
+  say(status, L('Mengirim…', 'Sending…'));
+  try {
+    const res = await agencyApi(`/v1/agency/cases/${encodeURIComponent(caseId)}/responses`, {
+      method: 'POST', body: { kind: byId.elements.kind.value, message: byId.elements.message.value.trim() },
+    });
+    byId.elements.message.value = '';
+    say(status, L(`Respons terkirim (status laporan: ${statusLabel(res.report_status)}).`, `Response sent (report status: ${statusLabel(res.report_status)}).`), 'ok');
+  } catch (err) {
+    say(status, err.message, 'error');
+    showErrors(byId, err, { case_not_found: 'case_id' });
+  }
+});
 
 // ---- Start ----
 const saved = sessionStorage.getItem(KEY);

@@ -41,3 +41,11 @@ export const PROVINCES = [
   ["95", "Papua Pegunungan"],
   ["96", "Papua Barat Daya"],
 ];
+
+/** A location in words: `DKI Jakarta · 31.71 · Jl. Kebon Sirih` (absent parts left out). */
+export function locationText(loc) {
+  if (!loc) return '–';
+  const p = PROVINCES.find(([c]) => c === loc.province_code);
+  const regency = loc.regency_code ? `${loc.regency_code.slice(0, 2)}.${loc.regency_code.slice(2)}` : null;
+  return [p ? p[1] : loc.province_code, regency, loc.address].filter(Boolean).join(' · ');
+}

@@ -5,9 +5,9 @@
 
 import {
   initPage, api, ApiError, showErrors, clearErrors, say, h, $, $$, L, applyLang, fmtTime, fmtDate, categories,
-  statusLabel, label, actorLabel, eventLabel, KIND, PRIVACY, CHANNEL, RESPONSE_KIND,
+  label, actorLabel, eventLabel, KIND, PRIVACY, CHANNEL, RESPONSE_KIND,
 } from './core.js';
-import { PROVINCES } from './geo.js';
+import { PROVINCES, locationText } from './geo.js';
 import { mountReportForm, idempotency } from './report-form.js';
 
 initPage();
@@ -255,10 +255,6 @@ async function openReport(number, { focus = true } = {}) {
   }
 }
 
-function province(code) {
-  const p = PROVINCES.find(([c]) => c === code);
-  return p ? p[1] : code;
-}
 
 function renderDetail(v) {
   $('#d-title').textContent = `${v.registration_number} — ${v.title}`;
@@ -266,7 +262,7 @@ function renderDetail(v) {
   const facts = [
     [L('Jenis', 'Kind'), label(KIND, v.kind)],
     [L('Kategori', 'Category'), catLabel(v.category)],
-    [L('Lokasi', 'Location'), v.location ? [province(v.location.province_code), v.location.regency_code, v.location.address].filter(Boolean).join(' · ') : '–'],
+    [L('Lokasi', 'Location'), locationText(v.location)],
     [L('Tanggal kejadian', 'Date of the event'), v.incident_date ? fmtDate(v.incident_date, { weekday: false }) : '–'],
     [L('Saluran', 'Channel'), label(CHANNEL, v.channel)],
     [L('Kerahasiaan', 'Privacy'), label(PRIVACY, v.privacy)],

@@ -7,7 +7,7 @@ import {
   initPage, api, showErrors, clearErrors, say, h, $, L, fmtTime, fmtDate, categories, tidyNumber,
   label, actorLabel, eventLabel, KIND, PRIVACY, CHANNEL, RESPONSE_KIND,
 } from './core.js';
-import { PROVINCES } from './geo.js';
+import { locationText } from './geo.js';
 import { Attachments } from './upload.js';
 
 initPage();
@@ -103,17 +103,13 @@ function render() {
   if (full) renderFull(v);
 }
 
-function province(code) {
-  const p = PROVINCES.find(([c]) => c === code);
-  return p ? p[1] : code;
-}
 
 function renderFull(v) {
   $('#c-title').textContent = v.title;
   const facts = [
     [L('Jenis', 'Kind'), label(KIND, v.kind)],
     [L('Kategori', 'Category'), v.category ? (catNames[v.category] ? L(catNames[v.category].name_id, catNames[v.category].name_en) : v.category) : '–'],
-    [L('Lokasi', 'Location'), v.location ? [province(v.location.province_code), v.location.regency_code && `${v.location.regency_code.slice(0, 2)}.${v.location.regency_code.slice(2)}`, v.location.address].filter(Boolean).join(' · ') : '–'],
+    [L('Lokasi', 'Location'), locationText(v.location)],
     [L('Tanggal kejadian', 'Date of the event'), v.incident_date ? fmtDate(v.incident_date, { weekday: false }) : '–'],
     [L('Kerahasiaan', 'Privacy'), label(PRIVACY, v.privacy)],
     [L('Saluran', 'Channel'), label(CHANNEL, v.channel)],
