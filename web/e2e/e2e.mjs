@@ -558,6 +558,14 @@ try {
     await audit(citizen, 'statistics');
     await shots(citizen, 'statistics');
     await docShot(citizen, 'statistics', { width: 1280, height: 1180 });
+    // Without the endpoint the page says so instead of drawing empty charts.
+    const down = await context.newPage();
+    await down.route('**/v1/stats', (r) => r.fulfill({ status: 503, json: { error: { code: 'service_unavailable', message: 'Layanan sedang sibuk.', fields: [] } } }));
+    await down.goto(`${BASE}/statistik.html`);
+    await down.waitForSelector('#stats-unavailable:not([hidden])');
+    assert(await down.isHidden('#stats'), 'no charts without figures');
+    assert((await down.textContent('#stats-unavailable')).includes('Statistik belum tersedia'), 'says the statistics are unavailable');
+    await down.close();
   });
 
   await step('no Content-Security-Policy violations and no script errors on any page', async () => {
