@@ -506,7 +506,11 @@ try {
     });
     await page.goto(`${BASE}/staf.html`);
     await page.click('#cognito-signin');
-    await page.waitForSelector('#console:not([hidden]) #queue tbody tr');
+    await page.waitForSelector('#console:not([hidden])');
+    // The queue answered (rows, or "no reports" once every report of this run is closed).
+    await page.waitForFunction(() => document.querySelector('#queue tbody tr')
+      || /Tidak ada laporan|No reports/.test(document.querySelector('#queue-status').textContent));
+    assert((await page.textContent('#whoami')).includes('local-analyst'), 'signed in with the access token');
     assert(seen.response_type === 'code' && seen.code_challenge_method === 'S256' && seen.client_id === 'web-client', 'authorization request');
     assert(seen.redirect_uri === `${BASE}/staf.html` && seen.state && seen.code_challenge, 'redirect, state and challenge');
     assert(seen.exchanged === true, 'the code was exchanged with its PKCE verifier');
