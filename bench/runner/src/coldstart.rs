@@ -272,6 +272,8 @@ fn trigger(spec: &FunctionSpec, routes: &[lapor_local::template::Route]) -> &'st
         "http"
     } else if !spec.sqs_events.is_empty() {
         "sqs"
+    } else if !spec.stream_events.is_empty() {
+        "stream"
     } else if !spec.schedules.is_empty() {
         "schedule"
     } else {
