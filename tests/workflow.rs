@@ -838,6 +838,54 @@ async fn citizen_update_answers_a_request_for_information_and_reaches_agencies()
     assert_eq!(s, 200);
     let (s, _) = st.call("GET", &mine, &[], None).await;
     assert_eq!(s, 401);
+    // The analyst opens the evidence from the staff view; the desk group and an id that is
+    // not this report's get nothing.
+    let staff_link = format!("/v1/staff/reports/{number}/attachments/{attachment}");
+    let (s, v) = st
+        .call(
+            "GET",
+            &staff_link,
+            &[("authorization", &st.analyst())],
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        reqwest::get(v["url"].as_str().unwrap())
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        pdf
+    );
+    let (s, v) = st
+        .call(
+            "GET",
+            &staff_link,
+            &[("authorization", &st.staff("desk"))],
+            None,
+        )
+        .await;
+    assert_eq!((s, v["error"]["code"].as_str()), (403, Some("forbidden")));
+    let (s, v) = st
+        .call(
+            "GET",
+            &format!(
+                "/v1/staff/reports/{number}/attachments/{}",
+                ulid::Ulid::new()
+            ),
+            &[("authorization", &st.analyst())],
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (404, Some("attachment_not_found"))
+    );
+    let (s, _) = st.call("GET", &staff_link, &[], None).await;
+    assert_eq!(s, 401, "the authorizer refuses a request without a token");
     let (s, _) = st
         .call(
             "POST",

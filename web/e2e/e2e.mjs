@@ -358,6 +358,10 @@ try {
     const reporter = await staff.textContent('#d-reporter');
     assert(reporter.includes('Siti Aminah') && reporter.includes('3171015208900001'), 'staff see the identity');
     assert(reporter.includes('Rahasia') || reporter.includes('Confidential'), 'confidential is explained');
+    // The evidence: a button asks for a 5-minute link, and the link serves the photo.
+    await staff.locator('#d-attachments button').first().click();
+    const evidence = await staff.locator('#d-attachments a[href]').first().getAttribute('href');
+    assert(Buffer.from(await (await fetch(evidence)).arrayBuffer()).equals(PHOTO.buffer), 'staff open the attachment');
     await audit(staff, 'staff');
   });
 

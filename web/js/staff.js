@@ -256,6 +256,32 @@ async function openReport(number, { focus = true } = {}) {
 }
 
 
+// The report's evidence: the submission's files and those sent with updates, each a button
+// that asks for a 5-minute download link.
+function attachmentLinks(v) {
+  const ids = [...(v.attachments || []), ...(v.timeline || []).flatMap((ev) => ev.attachments || [])];
+  if (!ids.length) return [];
+  return [h('p', { class: 'label' }, L('Lampiran', 'Attachments')),
+    h('ul', {}, [...new Set(ids)].map((id, i) => {
+      const li = h('li', {});
+      const button = h('button', { type: 'button', class: 'link-button' },
+        L(`Lampiran ${i + 1}: buka tautan unduhan`, `Attachment ${i + 1}: get a download link`));
+      button.addEventListener('click', async () => {
+        try {
+          const link = await staffApi(`/v1/staff/reports/${encodeURIComponent(v.registration_number)}/attachments/${encodeURIComponent(id)}`);
+          const a = h('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer' },
+            L(`Unduh lampiran ${i + 1} (berlaku 5 menit)`, `Download attachment ${i + 1} (valid for 5 minutes)`));
+          button.replaceWith(a);
+          a.focus();
+        } catch (err) {
+          li.append(h('span', { class: 'field-error' }, err.message));
+        }
+      });
+      li.append(button);
+      return li;
+    }))];
+}
+
 function renderDetail(v) {
   $('#d-title').textContent = `${v.registration_number} — ${v.title}`;
   $('#d-badges').replaceChildren(h('span', { class: 'badge', 'data-status': v.status }, v.status_label), ' ', ...slaBadges(v));
@@ -274,6 +300,7 @@ function renderDetail(v) {
   if (v.reject_reason) facts.push([L('Alasan penolakan', 'Rejection reason'), v.reject_reason.label]);
   $('#d-facts').replaceChildren(...facts.flatMap(([k, x]) => [h('dt', {}, k), h('dd', {}, x)]));
   $('#d-description').textContent = v.description;
+  $('#d-attachments').replaceChildren(...attachmentLinks(v));
 
   const rep = v.reporter;
   $('#d-reporter').replaceChildren(rep

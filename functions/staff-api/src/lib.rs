@@ -1,6 +1,7 @@
 //! The staff API (JWT verified by the HTTP API's authorizer; groups from its claims):
 //! - analysts: `GET /v1/staff/reports` (the triage queue by due date),
 //!   `GET /v1/staff/reports/{registration_number}` (everything, identity included),
+//!   `GET /v1/staff/reports/{registration_number}/attachments/{attachment_id}` (a link),
 //!   `POST /v1/staff/reports/{registration_number}/{analysis|forward|request-info|reject}`;
 //! - desk officers: `POST /v1/staff/desk-reports` (walk-in reports within hours and capacity).
 
@@ -97,7 +98,12 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
     let number = params.first("registration_number");
     let body = match (req.method(), number) {
         (&Method::GET, None) => staff::queue(&state.store, now, &query_map(req), lang).await?,
-        (&Method::GET, Some(n)) => staff::detail(&state.store, now, n, lang).await?,
+        (&Method::GET, Some(n)) => match params.first("attachment_id") {
+            Some(id) => {
+                staff::attachment_link(&state.store, &state.attachments, now, n, id).await?
+            }
+            None => staff::detail(&state.store, now, n, lang).await?,
+        },
         (&Method::POST, Some(n)) => {
             let action = Action::from_path(path).ok_or(ApiError::Internal)?;
             let body = optional_json_body(req)?;

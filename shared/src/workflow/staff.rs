@@ -300,6 +300,23 @@ pub async fn detail<S: WorkflowStore>(
     to_json(&staff_view(&record, reporter.as_ref(), now, lang))
 }
 
+/// `GET /v1/staff/reports/{n}/attachments/{id}`: a short-lived link to one of the report's
+/// attachments (the citizen's evidence, from the submission or a later update).
+pub async fn attachment_link<S: WorkflowStore, A: crate::ports::AttachmentStore>(
+    store: &S,
+    files: &A,
+    now: OffsetDateTime,
+    number: &str,
+    id: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
+    let record = store
+        .record(&number)
+        .await?
+        .ok_or(ApiError::ReportNotFound)?;
+    crate::attachments::link(files, &record, id, now).await
+}
+
 fn staff_view(
     record: &ReportRecord,
     reporter: Option<&crate::report::Reporter>,
