@@ -368,6 +368,8 @@ impl StatsView {
             (measured > 0).then(|| (within as f64 / measured as f64 * 10_000.0).round() / 10_000.0);
         let generated_at = now
             .to_offset(WIB)
+            .replace_nanosecond(0)
+            .unwrap_or(now)
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         Self {
