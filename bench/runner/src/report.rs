@@ -202,7 +202,8 @@ fn criterion(out: &mut String, dir: &Path) {
     let _ = writeln!(out, "| benchmark | what | median | 95 % CI |");
     let _ = writeln!(out, "|---|---|---:|---|");
     for (id, what) in ids {
-        let path = dir.join(id).join("new/estimates.json");
+        // criterion writes "group/function" ids to "group_function".
+        let path = dir.join(id.replace('/', "_")).join("new/estimates.json");
         let Some(v) = read_json(&path) else {
             let _ = writeln!(out, "| `{id}` | {what} | not run | |");
             continue;
@@ -374,8 +375,9 @@ pub fn write(
     let _ = writeln!(out, "# Benchmarks\n");
     let _ = writeln!(
         out,
-        "Produced by `{}` on {} — not part of CI. Every figure below comes from that one run; \
-         rerun the command to refresh this file (it is overwritten).\n",
+        "Produced by `{}` on {} — not part of CI. Every figure of sections 1–5 comes from that \
+         one run; the findings at the end say where their before/after figures come from. \
+         Rerun the command to refresh this file (it is overwritten).\n",
         meta["command"].as_str().unwrap_or("scripts/bench"),
         meta["date"].as_str().unwrap_or("?")
     );
