@@ -425,6 +425,46 @@ impl Template {
             .unwrap_or_default()
     }
 
+    /// Every environment variable function `logical_id` gets as deployed (Globals merged):
+    /// literals as written, `!Ref` to a resource from `refs`, `!Ref` to a parameter from
+    /// `refs` or else the parameter's default. A value that does not resolve is an error
+    /// (the function would not start).
+    pub fn function_env(
+        &self,
+        logical_id: &str,
+        refs: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, TemplateError> {
+        let scalar = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let globals = &self.root["Globals"]["Function"]["Environment"]["Variables"];
+        let function = self
+            .resource(logical_id)
+            .map(|f| &f["Properties"]["Environment"]["Variables"]);
+        let mut out = BTreeMap::new();
+        for vars in [Some(globals), function].into_iter().flatten() {
+            for (k, v) in vars.as_mapping().into_iter().flatten() {
+                let Some(name) = s(k) else { continue };
+                let resolved = match reference(v) {
+                    Some(target) => refs.get(&target).cloned().or_else(|| {
+                        self.root["Parameters"][target.as_str()]
+                            .get("Default")
+                            .and_then(scalar)
+                    }),
+                    None => scalar(v),
+                };
+                let resolved = resolved.ok_or_else(|| {
+                    TemplateError::Shape(format!("{logical_id}: {name} does not resolve locally"))
+                })?;
+                out.insert(name.to_string(), resolved);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every serverless function with a `Metadata.BuildProperties.Binary`, with its env refs
     /// and events, in template order.
     fn serverless_functions(&self) -> Vec<(String, String, BTreeMap<String, String>, &Value)> {
@@ -670,6 +710,27 @@ mod tests {
                 filters: vec![serde_json::json!({"dynamodb": {"Keys": {"SK": {"S": ["META"]}}}})],
             }]
         );
+        let refs = BTreeMap::from([
+            ("ReportsTable".to_string(), "t-ReportsTable".to_string()),
+            (
+                "NotificationQueue".to_string(),
+                "http://q/notify".to_string(),
+            ),
+        ]);
+        let env = t.function_env("ForwarderFunction", &refs).unwrap();
+        assert_eq!(env["TABLE_NAME"], "t-ReportsTable", "a Globals !Ref");
+        assert_eq!(env["RUST_LOG"], "info", "a Globals literal");
+        assert_eq!(env["NOTIFICATION_QUEUE_URL"], "http://q/notify");
+        assert!(
+            t.function_env("ForwarderFunction", &BTreeMap::new())
+                .is_err(),
+            "an unresolved !Ref is an error"
+        );
+        let mut staff_refs = refs.clone();
+        staff_refs.insert("ForwardingQueue".into(), "http://q/fwd".into());
+        staff_refs.insert("AttachmentsBucket".into(), "t-files".into());
+        let staff = t.function_env("StaffApiFunction", &staff_refs).unwrap();
+        assert_eq!(staff["DESK_DAILY_CAPACITY"], "50", "a parameter's default");
         let routes = t.routes();
         let submit = routes.iter().find(|r| r.binary == "submit-report").unwrap();
         assert_eq!(

@@ -18,7 +18,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::env::TemplateEnv;
 use crate::runtime_api::{FakeRuntime, Invocation, Signal};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -460,7 +459,6 @@ async fn one_run(
 pub async fn run(opts: Options) -> Result<ColdStarts, BoxError> {
     let template_path = opts.root.join("infra/template.yaml");
     let template = Template::load(&template_path)?;
-    let template_env = TemplateEnv::load(&template_path)?;
     let config = lapor_shared::adapters::aws::sdk_config_loader()
         .endpoint_url(&opts.moto)
         .load()
@@ -511,7 +509,7 @@ pub async fn run(opts: Options) -> Result<ColdStarts, BoxError> {
         let trigger = trigger(&spec, &routes).to_string();
         let (event_name, event) = first_event(&opts.root, &spec, &trigger, &routes)?;
         let mut env = lambda_env(&spec.binary);
-        env.extend(template_env.function_env(&spec.logical_id, &refs)?);
+        env.extend(template.function_env(&spec.logical_id, &refs)?);
         // The endpoint of every AWS service is moto's; the rest is as deployed.
         env.insert("AWS_ENDPOINT_URL".into(), opts.moto.clone());
         targets.push(Target {

@@ -8,7 +8,6 @@
 //! - `report --results DIR --criterion DIR --findings FILE --out BENCHMARKS.md`.
 
 mod coldstart;
-mod env;
 mod report;
 mod runtime_api;
 mod sizes;
