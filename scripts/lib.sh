@@ -9,55 +9,40 @@ LAPOR_VENV="${LAPOR_VENV:-$LAPOR_CACHE/venv}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# A Python venv with moto[server], cfn-lint, aws-sam-cli and openapi-spec-validator,
-# reinstalled only when scripts/requirements.txt changes.
-ensure_python_tools() {
-  local req="$LAPOR_ROOT/scripts/requirements.txt" stamp="$LAPOR_VENV/.lapor-requirements"
-  if [ ! -x "$LAPOR_VENV/bin/python" ]; then
-    step "creating the Python venv at $LAPOR_VENV"
-    python3 -m venv "$LAPOR_VENV"
-  fi
-  if ! cmp -s "$req" "$stamp"; then
-    step "installing Python tools (moto, cfn-lint, aws-sam-cli)"
-    "$LAPOR_VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-    "$LAPOR_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-    cp "$req" "$stamp"
-  fi
-  export PATH="$LAPOR_VENV/bin:$PATH"
-}
-
-# checkov in its own venv (see scripts/requirements-checkov.txt).
-ensure_checkov() {
-  local venv="$LAPOR_CACHE/venv-checkov" req="$LAPOR_ROOT/scripts/requirements-checkov.txt"
-  local stamp="$venv/.lapor-requirements"
+# ensure_venv DIR REQUIREMENTS WHAT: a Python venv at DIR with the pinned REQUIREMENTS,
+# (re)installed only when that file changes.
+ensure_venv() {
+  local venv="$1" req="$2" what="$3" stamp="$1/.lapor-requirements"
   if [ ! -x "$venv/bin/python" ]; then
-    step "creating the checkov venv at $venv"
+    step "creating the Python venv at $venv"
     python3 -m venv "$venv"
   fi
   if ! cmp -s "$req" "$stamp"; then
-    step "installing checkov"
+    step "installing $what"
     "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
     cp "$req" "$stamp"
   fi
-  CHECKOV="$venv/bin/checkov"
+}
+
+# moto[server], cfn-lint, aws-sam-cli and openapi-spec-validator (scripts/requirements.txt).
+ensure_python_tools() {
+  ensure_venv "$LAPOR_VENV" "$LAPOR_ROOT/scripts/requirements.txt" \
+    "Python tools (moto, cfn-lint, aws-sam-cli)"
+  export PATH="$LAPOR_VENV/bin:$PATH"
+}
+
+# checkov in its own venv: its pinned dependencies would fight aws-sam-cli's.
+ensure_checkov() {
+  ensure_venv "$LAPOR_CACHE/venv-checkov" "$LAPOR_ROOT/scripts/requirements-checkov.txt" checkov
+  CHECKOV="$LAPOR_CACHE/venv-checkov/bin/checkov"
 }
 
 # Schemathesis (contract tests) in its own venv, like checkov.
 ensure_schemathesis() {
-  local venv="$LAPOR_CACHE/venv-schemathesis" req="$LAPOR_ROOT/scripts/requirements-schemathesis.txt"
-  local stamp="$venv/.lapor-requirements"
-  if [ ! -x "$venv/bin/python" ]; then
-    step "creating the schemathesis venv at $venv"
-    python3 -m venv "$venv"
-  fi
-  if ! cmp -s "$req" "$stamp"; then
-    step "installing schemathesis"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-    cp "$req" "$stamp"
-  fi
-  SCHEMATHESIS="$venv/bin/schemathesis"
+  ensure_venv "$LAPOR_CACHE/venv-schemathesis" "$LAPOR_ROOT/scripts/requirements-schemathesis.txt" \
+    schemathesis
+  SCHEMATHESIS="$LAPOR_CACHE/venv-schemathesis/bin/schemathesis"
 }
 
 ensure_rust_tools() {
