@@ -7,6 +7,7 @@ import {
   initPage, api, ApiError, showErrors, clearErrors, say, h, $, $$, L, applyLang, fmtTime, fmtDate, categories,
   label, actorLabel, eventLabel, KIND, PRIVACY, CHANNEL, RESPONSE_KIND,
 } from './core.js';
+import { attachmentList } from './links.js';
 import { PROVINCES, locationText } from './geo.js';
 import { mountReportForm, idempotency } from './report-form.js';
 
@@ -256,30 +257,10 @@ async function openReport(number, { focus = true } = {}) {
 }
 
 
-// The report's evidence: the submission's files and those sent with updates, each a button
-// that asks for a 5-minute download link.
+// The report's evidence: the submission's files and those sent with updates.
 function attachmentLinks(v) {
-  const ids = [...(v.attachments || []), ...(v.timeline || []).flatMap((ev) => ev.attachments || [])];
-  if (!ids.length) return [];
-  return [h('p', { class: 'label' }, L('Lampiran', 'Attachments')),
-    h('ul', {}, [...new Set(ids)].map((id, i) => {
-      const li = h('li', {});
-      const button = h('button', { type: 'button', class: 'link-button' },
-        L(`Lampiran ${i + 1}: buka tautan unduhan`, `Attachment ${i + 1}: get a download link`));
-      button.addEventListener('click', async () => {
-        try {
-          const link = await staffApi(`/v1/staff/reports/${encodeURIComponent(v.registration_number)}/attachments/${encodeURIComponent(id)}`);
-          const a = h('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer' },
-            L(`Unduh lampiran ${i + 1} (berlaku 5 menit)`, `Download attachment ${i + 1} (valid for 5 minutes)`));
-          button.replaceWith(a);
-          a.focus();
-        } catch (err) {
-          li.append(h('span', { class: 'field-error' }, err.message));
-        }
-      });
-      li.append(button);
-      return li;
-    }))];
+  const ids = [...new Set([...(v.attachments || []), ...(v.timeline || []).flatMap((ev) => ev.attachments || [])])];
+  return attachmentList(ids, (id) => staffApi(`/v1/staff/reports/${encodeURIComponent(v.registration_number)}/attachments/${encodeURIComponent(id)}`));
 }
 
 function renderDetail(v) {

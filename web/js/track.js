@@ -7,6 +7,7 @@ import {
   initPage, api, showErrors, clearErrors, say, h, $, L, fmtTime, fmtDate, categories, tidyNumber,
   label, actorLabel, eventLabel, KIND, PRIVACY, CHANNEL, RESPONSE_KIND,
 } from './core.js';
+import { attachmentList } from './links.js';
 import { locationText } from './geo.js';
 import { Attachments } from './upload.js';
 
@@ -116,7 +117,7 @@ function renderFull(v) {
   ];
   $('#c-facts').replaceChildren(...facts.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)]));
   $('#c-description').textContent = v.description;
-  $('#c-attachments').replaceChildren(...attachmentList(v.attachments));
+  $('#c-attachments').replaceChildren(...attachmentList(v.attachments, tokenLink));
 
   $('#reject-card').hidden = !v.reject_reason;
   if (v.reject_reason) $('#reject-reason').textContent = v.reject_reason.label;
@@ -138,7 +139,7 @@ function renderFull(v) {
     h('span', { class: 'who' }, `— ${actorLabel(ev.actor, agencyNames)}`),
     ev.reason && v.reject_reason ? h('p', {}, v.reject_reason.label) : '',
     ev.note ? h('blockquote', {}, ev.note) : '',
-    ev.attachments ? h('div', {}, attachmentList(ev.attachments)) : '')));
+    ev.attachments ? h('div', {}, attachmentList(ev.attachments, tokenLink)) : '')));
 
   const open = !['completed', 'rejected'].includes(v.status);
   $('#update-card').hidden = !open;
@@ -155,27 +156,9 @@ function renderFull(v) {
   $('#feedback-form').hidden = rated;
 }
 
-function attachmentList(ids) {
-  if (!ids?.length) return [];
-  return [h('p', { class: 'label' }, L('Lampiran', 'Attachments')),
-    h('ul', {}, ids.map((id, i) => {
-      const li = h('li', {});
-      const button = h('button', { type: 'button', class: 'link-button' }, L(`Lampiran ${i + 1}: buka tautan unduhan`, `Attachment ${i + 1}: get a download link`));
-      button.addEventListener('click', async () => {
-        try {
-          const link = await api(`/v1/reports/${encodeURIComponent(current.number)}/attachments/${encodeURIComponent(id)}`,
-            { headers: { 'X-Tracking-Token': current.token } });
-          const a = h('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer' }, L(`Unduh lampiran ${i + 1} (berlaku 5 menit)`, `Download attachment ${i + 1} (valid for 5 minutes)`));
-          button.replaceWith(a);
-          a.focus();
-        } catch (err) {
-          li.append(h('span', { class: 'field-error' }, err.message));
-        }
-      });
-      li.append(button);
-      return li;
-    }))];
-}
+// The citizen's links: with the tracking token.
+const tokenLink = (id) => api(`/v1/reports/${encodeURIComponent(current.number)}/attachments/${encodeURIComponent(id)}`,
+  { headers: { 'X-Tracking-Token': current.token } });
 
 // ---- Add information ----
 const updateForm = $('#update-form');
