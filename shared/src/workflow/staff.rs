@@ -284,6 +284,20 @@ struct StaffView {
     internal_notes: Vec<InternalNote>,
 }
 
+/// The report behind a number a staff member typed or followed: 400 for a mistyped number,
+/// 404 for one no report has.
+async fn record_of<S: WorkflowStore>(
+    store: &S,
+    number: &str,
+) -> Result<(RegistrationNumber, ReportRecord), ApiError> {
+    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
+    let record = store
+        .record(&number)
+        .await?
+        .ok_or(ApiError::ReportNotFound)?;
+    Ok((number, record))
+}
+
 /// `GET /v1/staff/reports/{registration_number}`: everything, identity included.
 pub async fn detail<S: WorkflowStore>(
     store: &S,
@@ -291,11 +305,7 @@ pub async fn detail<S: WorkflowStore>(
     number: &str,
     lang: Lang,
 ) -> Result<Vec<u8>, ApiError> {
-    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
-    let record = store
-        .record(&number)
-        .await?
-        .ok_or(ApiError::ReportNotFound)?;
+    let (number, record) = record_of(store, number).await?;
     let reporter = store.reporter(&number).await?;
     to_json(&staff_view(&record, reporter.as_ref(), now, lang))
 }
@@ -309,11 +319,7 @@ pub async fn attachment_link<S: WorkflowStore, A: crate::ports::AttachmentStore>
     number: &str,
     id: &str,
 ) -> Result<Vec<u8>, ApiError> {
-    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
-    let record = store
-        .record(&number)
-        .await?
-        .ok_or(ApiError::ReportNotFound)?;
+    let (_, record) = record_of(store, number).await?;
     crate::attachments::link(files, &record, id, now).await
 }
 
