@@ -229,29 +229,15 @@ async fn a_change_that_cannot_be_counted_ends_in_the_on_failure_queue() {
         .await
         .expect("put");
     let dlq = st.ctx.physical.queue("StatsDLQ").expect("StatsDLQ");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let message = loop {
-        let out = st
-            .sqs
-            .receive_message()
-            .queue_url(&dlq.url)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .expect("receive");
-        if let Some(m) = out.messages.unwrap_or_default().into_iter().next() {
-            break m;
-        }
-        assert!(Instant::now() < deadline, "nothing reached StatsDLQ");
-    };
-    let body: Value = serde_json::from_str(message.body().unwrap_or_default()).expect("JSON");
+    let message = st.first_message(&dlq.url, Duration::from_secs(30)).await;
+    let body: Value = serde_json::from_str(&message).expect("JSON");
     assert_eq!(
         body["requestContext"]["condition"],
         "RetryAttemptsExhausted"
     );
     assert_eq!(body["DDBStreamBatchInfo"]["batchSize"], 1);
     assert!(
-        !message.body().unwrap_or_default().contains("lost"),
+        !message.contains("lost"),
         "a pointer to the records, not their content"
     );
 

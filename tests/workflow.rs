@@ -698,24 +698,7 @@ async fn a_poison_message_lands_in_the_dead_letter_queue() {
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0]["case_id"], format!("{number}.kemensos"));
 
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let body = loop {
-        let out = st
-            .sqs
-            .receive_message()
-            .queue_url(&dlq.url)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        if let Some(m) = out.messages.unwrap_or_default().into_iter().next() {
-            break m.body.unwrap_or_default();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "poison message never reached the DLQ"
-        );
-    };
+    let body = st.first_message(&dlq.url, Duration::from_secs(30)).await;
     assert_eq!(body, "{\"registration_number\": \"not a number\"}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(

@@ -449,6 +449,29 @@ impl Stack {
         }
     }
 
+    /// The body of the first message that reaches the queue `url` within `within` (e.g. a
+    /// dead-letter queue); panics if none does.
+    pub async fn first_message(&self, url: &str, within: std::time::Duration) -> String {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(url)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("receive");
+            if let Some(m) = out.messages.unwrap_or_default().into_iter().next() {
+                return m.body.unwrap_or_default();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no message reached {url} within {within:?}"
+            );
+        }
+    }
+
     /// Messages in a queue (visible + in flight), as SQS counts them.
     pub async fn queue_depth(&self, url: &str) -> (i64, i64) {
         use aws_sdk_sqs::types::QueueAttributeName as A;
