@@ -41,7 +41,7 @@ fn failure(record: &EventRecord) -> DynamoDbEventResponse {
 }
 
 /// One batch of stream records.
-pub async fn handle<S: StatsStore>(state: &State<S>, event: Event) -> DynamoDbEventResponse {
+pub async fn handle<S: StatsStore>(state: &State<S>, mut event: Event) -> DynamoDbEventResponse {
     let Some(first) = event.records.first() else {
         return DynamoDbEventResponse::default();
     };
@@ -57,8 +57,13 @@ pub async fn handle<S: StatsStore>(state: &State<S>, event: Event) -> DynamoDbEv
     let mut changes = Vec::with_capacity(event.records.len());
     let mut origin = Vec::with_capacity(event.records.len());
     let mut unreadable = None;
-    for (i, r) in event.records.iter().enumerate() {
-        match report_change(r.change.old_image.clone(), r.change.new_image.clone()) {
+    for (i, r) in event.records.iter_mut().enumerate() {
+        // The images are read once and not needed afterwards: taken, not copied.
+        let (old, new) = (
+            std::mem::take(&mut r.change.old_image),
+            std::mem::take(&mut r.change.new_image),
+        );
+        match report_change(old, new) {
             Ok(Some(c)) => {
                 changes.push(c);
                 origin.push(i);
