@@ -543,16 +543,7 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
     let reonboard = |code: &'static str| {
         let (store, admin) = (st.store.clone(), admin.clone());
         async move {
-            let agency = lapor_shared::directory::agency(code).expect("in the directory");
-            lapor_shared::agencies::onboard(
-                &store,
-                &admin,
-                agency,
-                TEST_HANDOFF_VISIBILITY,
-                time::OffsetDateTime::now_utc(),
-            )
-            .await
-            .expect("re-onboarded");
+            onboard_agency(&store, &admin, code).await;
         }
     };
 
@@ -636,17 +627,7 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
                 seen.lock().expect("seen").push(batch);
                 // The operator fixes pemprov-32 while the failed messages are invisible.
                 if !first_done.swap(true, Ordering::SeqCst) {
-                    let agency =
-                        lapor_shared::directory::agency("pemprov-32").expect("in the directory");
-                    lapor_shared::agencies::onboard(
-                        &store,
-                        &admin,
-                        agency,
-                        TEST_HANDOFF_VISIBILITY,
-                        time::OffsetDateTime::now_utc(),
-                    )
-                    .await
-                    .expect("re-onboarded");
+                    onboard_agency(&store, &admin, "pemprov-32").await;
                 }
                 out
             });

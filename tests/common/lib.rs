@@ -214,6 +214,25 @@ use lapor_shared::adapters::sqs::SqsQueueAdmin;
 /// Hand-off queues in tests: an unacknowledged case reappears after 2 s.
 pub const TEST_HANDOFF_VISIBILITY: i32 = 2;
 
+/// Onboards agency `code` of the directory as `lapor-admin onboard` does (again, if it was
+/// onboarded before: its queue is recreated, its key kept), with the tests' visibility.
+pub async fn onboard_agency(
+    store: &DynamoReportStore,
+    admin: &SqsQueueAdmin,
+    code: &str,
+) -> lapor_shared::agencies::Onboarded {
+    let agency = lapor_shared::directory::agency(code).expect("agency in the directory");
+    lapor_shared::agencies::onboard(
+        store,
+        admin,
+        agency,
+        TEST_HANDOFF_VISIBILITY,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("onboarded")
+}
+
 /// The template's resources (unique names), the given agencies onboarded, the HTTP API
 /// router with the JWT authorizer emulation, and optionally the SQS event sources and
 /// schedules running in the background as Lambda would run them.
@@ -246,16 +265,7 @@ impl Stack {
         let admin = SqsQueueAdmin::new(sqs.clone(), format!("{}handoff-", ctx.prefix));
         let mut keys = HashMap::new();
         for code in agencies {
-            let agency = lapor_shared::directory::agency(code).expect("agency in the directory");
-            let done = lapor_shared::agencies::onboard(
-                &store,
-                &admin,
-                agency,
-                TEST_HANDOFF_VISIBILITY,
-                time::OffsetDateTime::now_utc(),
-            )
-            .await
-            .expect("onboarded");
+            let done = onboard_agency(&store, &admin, code).await;
             let key = done.key.expect("a first key");
             keys.insert(code.to_string(), key.as_str().to_string());
         }
