@@ -12,8 +12,8 @@
 
 use lapor_integration_tests::*;
 use lapor_shared::adapters::s3::{S3Attachments, kept_key, pending_key};
-use lapor_shared::attachments::{UPLOAD_EXPIRY, verify_and_keep};
-use lapor_shared::error::ApiError;
+use lapor_shared::domain::attachments::{UPLOAD_EXPIRY, verify_and_keep};
+use lapor_shared::domain::error::ApiError;
 use lapor_shared::ports::AttachmentStore;
 use serde_json::{Value, json};
 
@@ -289,7 +289,7 @@ async fn put_keeps_bytes_received_another_way() {
     t.store
         .put(
             &id,
-            lapor_shared::attachments::MediaType::Jpeg,
+            lapor_shared::domain::attachments::MediaType::Jpeg,
             PHOTO.to_vec(),
         )
         .await
@@ -302,7 +302,7 @@ async fn put_keeps_bytes_received_another_way() {
         .store
         .upload_target(
             &id,
-            lapor_shared::attachments::MediaType::Png,
+            lapor_shared::domain::attachments::MediaType::Png,
             10,
             UPLOAD_EXPIRY,
         )

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use lapor_integration_tests::*;
-use lapor_shared::whatsapp::conversation::Conversation;
-use lapor_shared::whatsapp::ports::WhatsAppStore;
+use lapor_shared::domain::whatsapp::conversation::Conversation;
+use lapor_shared::ports::whatsapp::WhatsAppStore;
 use serde_json::{Value, json};
 
 const WA_ID: &str = "6281298765432";

@@ -13,10 +13,10 @@ use lapor_local::fake_graph::FakeGraph;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::graph::GraphApi;
 use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::i18n::Lang;
+use lapor_shared::domain::i18n::Lang;
+use lapor_shared::domain::whatsapp::signature::sign;
 use lapor_shared::ports::{AttachmentStore, SystemClock};
-use lapor_shared::service;
-use lapor_shared::whatsapp::signature::sign;
+use lapor_shared::usecases::reports;
 use serde_json::{Value, json};
 
 const SECRET: &str = "test-app-secret-lapor";
@@ -382,14 +382,14 @@ async fn a_lapor_conversation_creates_a_report_with_a_photo() {
     // The number is found by the same lookup as the web, with its content and its photo.
     let now = time::OffsetDateTime::now_utc();
     let stage: Value = serde_json::from_slice(
-        &service::lookup(&wa.store, now, &number, None, Lang::Id)
+        &reports::lookup(&wa.store, now, &number, None, Lang::Id)
             .await
             .unwrap(),
     )
     .unwrap();
     assert_eq!(stage["status"], "received");
     let full: Value = serde_json::from_slice(
-        &service::lookup(&wa.store, now, &number, Some(&token), Lang::Id)
+        &reports::lookup(&wa.store, now, &number, Some(&token), Lang::Id)
             .await
             .unwrap(),
     )
@@ -471,7 +471,7 @@ async fn cek_for_the_reporter_and_for_a_stranger() {
             .await
             .contains("salah ketik")
     );
-    let unknown = lapor_shared::regno::RegistrationNumber::generate()
+    let unknown = lapor_shared::domain::regno::RegistrationNumber::generate()
         .unwrap()
         .to_string();
     assert!(
@@ -494,7 +494,7 @@ async fn a_redelivered_message_is_processed_once() {
 
     // Past the queue's deduplication window (or a Lambda retry), the same message reaches
     // the worker again: the claim drops it.
-    let queued = lapor_shared::whatsapp::payload::parse_webhook(&body)
+    let queued = lapor_shared::domain::whatsapp::payload::parse_webhook(&body)
         .unwrap()
         .messages
         .remove(0);
@@ -565,7 +565,8 @@ async fn sample_events_drive_the_functions() {
 
 #[tokio::test]
 async fn claims_leases_and_the_service_window_on_dynamodb() {
-    use lapor_shared::whatsapp::{Claim, Conversation, WhatsAppStore};
+    use lapor_shared::domain::whatsapp::Conversation;
+    use lapor_shared::ports::whatsapp::{Claim, WhatsAppStore};
     let wa = Wa::start().await;
     let s = &wa.store;
     let t0 = time::OffsetDateTime::now_utc()

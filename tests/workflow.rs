@@ -9,11 +9,11 @@ use lambda_http::RequestExt;
 
 use lapor_integration_tests::*;
 use lapor_shared::adapters::sqs::SqsQueues;
-use lapor_shared::cases::Handoff;
-use lapor_shared::error::StoreError;
+use lapor_shared::domain::cases::Handoff;
+use lapor_shared::domain::error::StoreError;
+use lapor_shared::domain::regno::RegistrationNumber;
 use lapor_shared::ports::{FixedClock, HandoffQueues, OutboxStore, QueuedMessage, ReceiptOutcome};
-use lapor_shared::regno::RegistrationNumber;
-use lapor_shared::workflow::forwarding;
+use lapor_shared::usecases::forwarding;
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -731,7 +731,7 @@ async fn citizen_update_answers_a_request_for_information_and_reaches_agencies()
     lapor_shared::ports::AttachmentStore::put(
         &files(&st.ctx),
         &attachment,
-        lapor_shared::attachments::MediaType::Pdf,
+        lapor_shared::domain::attachments::MediaType::Pdf,
         pdf.clone(),
     )
     .await
@@ -898,7 +898,7 @@ async fn citizen_update_answers_a_request_for_information_and_reaches_agencies()
 #[tokio::test]
 async fn the_sla_function_on_fixed_dates() {
     let ctx = Ctx::new().await;
-    let cal = lapor_shared::calendar::Calendar::embedded().unwrap();
+    let cal = lapor_shared::domain::calendar::Calendar::embedded().unwrap();
     let submitted = datetime!(2026-11-02 09:00 +7);
     let submit = submit_report::State::new(
         ctx.dynamodb.clone(),
@@ -1188,7 +1188,7 @@ async fn agency_keys_rotate_without_a_redeploy() {
     assert_eq!(poll(old.clone()).await, 200);
     let now = time::OffsetDateTime::now_utc();
     // With a grace period both keys work; only hashes are stored.
-    let new = lapor_shared::agencies::rotate_key(&st.store, "kemenkes", 3600, now)
+    let new = lapor_shared::domain::agencies::rotate_key(&st.store, "kemenkes", 3600, now)
         .await
         .unwrap();
     let new = format!("Bearer {}", new.as_str());
@@ -1200,7 +1200,7 @@ async fn agency_keys_rotate_without_a_redeploy() {
         "keys are stored only as hashes"
     );
     // Rotating again without grace: the previous key stops at once.
-    let newest = lapor_shared::agencies::rotate_key(&st.store, "kemenkes", 0, now)
+    let newest = lapor_shared::domain::agencies::rotate_key(&st.store, "kemenkes", 0, now)
         .await
         .unwrap();
     assert_eq!(poll(new).await, 401);

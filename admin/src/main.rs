@@ -14,8 +14,8 @@
 
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::sqs::SqsQueueAdmin;
-use lapor_shared::agencies::{self, DEFAULT_VISIBILITY_SECONDS};
-use lapor_shared::directory::{self, Agency, AgencyKind};
+use lapor_shared::domain::agencies::{self, DEFAULT_VISIBILITY_SECONDS};
+use lapor_shared::domain::directory::{self, Agency, AgencyKind};
 use lapor_shared::ports::AgencyStore;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -53,7 +53,7 @@ fn agency_from_args(args: &Args, code: &str) -> Result<Agency, BoxError> {
         Some("pemda") => AgencyKind::Pemda,
         _ => return Err("--kind must be ministry, agency or pemda".into()),
     };
-    if !lapor_shared::cases::is_agency_code(code) {
+    if !lapor_shared::domain::cases::is_agency_code(code) {
         return Err("agency codes are lower-case letters, digits and dashes".into());
     }
     Ok(Agency {

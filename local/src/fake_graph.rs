@@ -20,7 +20,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Response, StatusCode, header};
 use axum::routing::{get, post};
-use lapor_shared::whatsapp::media_sha256;
+use lapor_shared::domain::whatsapp::media_sha256;
 use serde_json::{Value, json};
 
 /// The Graph API version in [`FakeGraph::base_url`].

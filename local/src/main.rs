@@ -56,14 +56,19 @@ async fn main() -> Result<(), BoxError> {
     );
     let now = time::OffsetDateTime::now_utc();
     let mut agency_keys = serde_json::Map::new();
-    for a in lapor_shared::directory::agencies() {
-        let done =
-            lapor_shared::agencies::onboard(&store, &queue_admin, a, LOCAL_VISIBILITY_SECONDS, now)
-                .await?;
+    for a in lapor_shared::domain::directory::agencies() {
+        let done = lapor_shared::domain::agencies::onboard(
+            &store,
+            &queue_admin,
+            a,
+            LOCAL_VISIBILITY_SECONDS,
+            now,
+        )
+        .await?;
         let key = match done.key {
             Some(k) => k.as_str().to_string(),
             // Onboarded by an earlier run on the same moto: issue a fresh key.
-            None => lapor_shared::agencies::rotate_key(&store, &a.code, 0, now)
+            None => lapor_shared::domain::agencies::rotate_key(&store, &a.code, 0, now)
                 .await?
                 .as_str()
                 .to_string(),

@@ -17,8 +17,8 @@ use crate::template::FunctionSpec;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn internal_error() -> Response<Body> {
-    lapor_shared::lambda::error_response(
-        &lapor_shared::error::ApiError::Internal,
+    lapor_shared::http::error_response(
+        &lapor_shared::domain::error::ApiError::Internal,
         Default::default(),
     )
 }

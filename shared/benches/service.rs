@@ -1,16 +1,16 @@
 //! In-process cost of the two hottest use cases, without any I/O: a submission
-//! (`service::submit`: validation, due date, numbering, sealing the idempotent answer, the
-//! in-memory transaction) and a status lookup (`service::lookup`: stage view and full view),
+//! (`reports::submit`: validation, due date, numbering, sealing the idempotent answer, the
+//! in-memory transaction) and a status lookup (`reports::lookup`: stage view and full view),
 //! on the in-memory ports. Run by `scripts/bench`, which copies the medians into BENCHMARKS.md;
 //! by hand: `cargo bench -p lapor-shared --bench service`.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use lapor_shared::adapters::memory::{MemoryAttachments, MemoryStore};
-use lapor_shared::calendar::Calendar;
-use lapor_shared::i18n::Lang;
-use lapor_shared::idempotency::IdempotencyKey;
-use lapor_shared::report::Channel;
-use lapor_shared::service::{lookup, submit};
+use lapor_shared::domain::calendar::Calendar;
+use lapor_shared::domain::i18n::Lang;
+use lapor_shared::domain::idempotency::IdempotencyKey;
+use lapor_shared::domain::report::Channel;
+use lapor_shared::usecases::reports::{lookup, submit};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::datetime;

@@ -1,30 +1,19 @@
-//! The Lapor domain, its ports and its adapters.
+//! The Lapor service's code, in layers whose imports point inward only:
 //!
-//! Everything outside [`adapters`] and [`lambda`] is free of AWS types: registration
-//! numbers, tracking tokens, identity validation, the report lifecycle, the working-day
-//! calendar, categories and the use cases in [`service`].
+//! - [`domain`]: pure types and rules (reports and their lifecycle, numbers, tokens,
+//!   identity, validation, the working-day calendar, cases, attachments, the desk,
+//!   statistics, the directory, errors). No I/O, no AWS, no HTTP.
+//! - [`ports`]: the traits the use cases need from the outside world.
+//! - [`usecases`]: what citizens, staff, agencies and the scheduled functions do, on ports.
+//! - [`adapters`]: the ports implemented on DynamoDB, SQS, S3, the WhatsApp Graph API and
+//!   in memory, and the one SDK configuration of a process.
+//! - [`http`]: the glue between Lambda's events and the use cases, and the one mapping of
+//!   errors to HTTP answers.
 
 pub mod adapters;
-pub mod agencies;
-pub mod attachments;
-pub mod calendar;
-pub mod cases;
-pub mod desk;
-pub mod directory;
-pub mod error;
-pub mod geo;
-pub mod i18n;
-pub mod idempotency;
-pub mod identity;
+pub mod domain;
 pub mod ports;
-pub mod regno;
-pub mod report;
-pub mod service;
-pub mod stats;
-pub mod submission;
-pub mod token;
-pub mod whatsapp;
-pub mod workflow;
+pub mod usecases;
 
 #[cfg(feature = "lambda")]
-pub mod lambda;
+pub mod http;

@@ -9,18 +9,18 @@ use aws_sdk_dynamodb::types::{
 };
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::sqs::{SqsQueueAdmin, SqsQueues, SqsTrigger};
-use lapor_shared::agencies::{AgencyRecord, ApiKeyRecord};
-use lapor_shared::cases::{Case, DrainRequest, Handoff, HandoffKind};
-use lapor_shared::directory::AgencyKind;
-use lapor_shared::identity::{Nik, Phone};
+use lapor_shared::domain::agencies::{AgencyRecord, ApiKeyRecord};
+use lapor_shared::domain::cases::{Case, DrainRequest, Handoff, HandoffKind};
+use lapor_shared::domain::directory::AgencyKind;
+use lapor_shared::domain::identity::{Nik, Phone};
+use lapor_shared::domain::regno::RegistrationNumber;
+use lapor_shared::domain::report::{
+    Actor, Channel, EventType, Kind, Privacy, RejectReason, Report, Reporter, ResponseKind,
+    SlaFlag, Status, TimelineEvent,
+};
 use lapor_shared::ports::{
     AgencyStore, Change, ChangeError, DueFilter, ForwardingTrigger, HandoffQueues, OutboxStore,
     QueueAdmin, QueueCursor, QueueQuery, ReceiptOutcome, ReportStore, WorkflowStore,
-};
-use lapor_shared::regno::RegistrationNumber;
-use lapor_shared::report::{
-    Actor, Channel, EventType, Kind, Privacy, RejectReason, Report, Reporter, ResponseKind,
-    SlaFlag, Status, TimelineEvent,
 };
 use time::macros::{date, datetime};
 use time::{Date, Duration, OffsetDateTime};
@@ -314,8 +314,10 @@ async fn dynamodb_queue_pages_by_due_date() {
     }
     let key = |r: &Report| {
         (
-            r.due_date
-                .map_or("9999-12-31".to_string(), lapor_shared::service::format_date),
+            r.due_date.map_or(
+                "9999-12-31".to_string(),
+                lapor_shared::usecases::reports::format_date,
+            ),
             r.registration_number.to_string(),
         )
     };

@@ -10,31 +10,32 @@
 
 use std::collections::HashMap;
 
-use lapor_shared::attachments::{
+use lapor_shared::domain::attachments::{
     self, AttachmentProblem, MAX_FILENAME_CHARS, MediaType, StoredObject, valid_filename,
     validate_upload_request,
 };
-use lapor_shared::calendar::{Calendar, WIB, wib_date};
-use lapor_shared::cases::{
+use lapor_shared::domain::calendar::{Calendar, WIB, wib_date};
+use lapor_shared::domain::cases::{
     CaseId, Handoff, HandoffKind, HandoffMessage, is_agency_code, make_receipt, open_receipt,
 };
-use lapor_shared::desk::{self, CLOSES, DeskHours, OPENS};
-use lapor_shared::error::ApiError;
-use lapor_shared::geo;
-use lapor_shared::idempotency::IdempotencyKey;
-use lapor_shared::identity::{Nik, NikError, Phone};
-use lapor_shared::ports::QueueCursor;
-use lapor_shared::regno::{ALPHABET, RegistrationNumber, RegistrationNumberError};
-use lapor_shared::report::Channel;
-use lapor_shared::submission::{parse_json_object, validate_submission};
-use lapor_shared::token::{TrackingToken, hash_token, verify_token};
-use lapor_shared::whatsapp::conversation::{
+use lapor_shared::domain::desk::{self, CLOSES, DeskHours, OPENS};
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::geo;
+use lapor_shared::domain::idempotency::IdempotencyKey;
+use lapor_shared::domain::identity::{Nik, NikError, Phone};
+use lapor_shared::domain::regno::{ALPHABET, RegistrationNumber, RegistrationNumberError};
+use lapor_shared::domain::report::Channel;
+use lapor_shared::domain::submission::{parse_json_object, validate_submission};
+use lapor_shared::domain::token::{TrackingToken, hash_token, verify_token};
+use lapor_shared::domain::whatsapp::conversation::{
     self, Conversation, Outcome, Step, match_province, on_text, submission_body,
 };
-use lapor_shared::whatsapp::payload::{InboundMessage, MAX_TEXT_CHARS, parse_webhook};
-use lapor_shared::whatsapp::signature::sign;
-use lapor_shared::whatsapp::{texts, verify_signature, webhook};
-use lapor_shared::workflow::{agency, forwarding, notify, staff};
+use lapor_shared::domain::whatsapp::payload::{InboundMessage, MAX_TEXT_CHARS, parse_webhook};
+use lapor_shared::domain::whatsapp::signature::sign;
+use lapor_shared::domain::whatsapp::{texts, verify_signature};
+use lapor_shared::ports::QueueCursor;
+use lapor_shared::usecases::whatsapp::webhook;
+use lapor_shared::usecases::{agency, forwarding, notifications, staff};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use time::macros::{date, datetime};
@@ -1136,10 +1137,10 @@ proptest! {
                 prop_assert!(!m.from.is_empty() && m.from.len() <= 20);
                 prop_assert!(m.from.bytes().all(|b| b.is_ascii_digit()));
                 match &m.content {
-                    lapor_shared::whatsapp::Content::Text { body } => {
+                    lapor_shared::domain::whatsapp::Content::Text { body } => {
                         prop_assert!(body.chars().count() <= MAX_TEXT_CHARS);
                     }
-                    lapor_shared::whatsapp::Content::Unsupported { kind } => {
+                    lapor_shared::domain::whatsapp::Content::Unsupported { kind } => {
                         prop_assert!(!kind.is_empty() && kind.chars().count() <= 32);
                     }
                     _ => {}
@@ -1391,7 +1392,7 @@ proptest! {
         if let Ok(n) = forwarding::parse_drain_request(&body) {
             prop_assert_eq!(RegistrationNumber::parse(&n.to_string()), Ok(n));
         }
-        if let Ok((n, event)) = notify::parse(&body) {
+        if let Ok((n, event)) = notifications::parse(&body) {
             prop_assert_eq!(RegistrationNumber::parse(&n.to_string()), Ok(n));
             prop_assert!(Ulid::from_string(&event).is_ok());
         }
@@ -1403,7 +1404,7 @@ proptest! {
         prop_assert_eq!(forwarding::parse_drain_request(&drain).ok(), Some(n));
         let event = Ulid(e).to_string();
         let note = json!({"registration_number": n.to_string(), "event_id": event}).to_string();
-        prop_assert_eq!(notify::parse(&note).ok(), Some((n, event)));
+        prop_assert_eq!(notifications::parse(&note).ok(), Some((n, event)));
     }
 
     #[test]

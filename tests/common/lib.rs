@@ -220,9 +220,9 @@ pub async fn onboard_agency(
     store: &DynamoReportStore,
     admin: &SqsQueueAdmin,
     code: &str,
-) -> lapor_shared::agencies::Onboarded {
-    let agency = lapor_shared::directory::agency(code).expect("agency in the directory");
-    lapor_shared::agencies::onboard(
+) -> lapor_shared::domain::agencies::Onboarded {
+    let agency = lapor_shared::domain::directory::agency(code).expect("agency in the directory");
+    lapor_shared::domain::agencies::onboard(
         store,
         admin,
         agency,

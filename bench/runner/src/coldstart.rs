@@ -161,10 +161,16 @@ async fn seed(
         aws_sdk_sqs::Client::new(config),
         format!("{prefix}handoff-"),
     );
-    let agency = lapor_shared::directory::agency(AGENCY).ok_or("agency not in the directory")?;
-    let onboarded =
-        lapor_shared::agencies::onboard(&store, &admin, agency, 1, time::OffsetDateTime::now_utc())
-            .await?;
+    let agency =
+        lapor_shared::domain::directory::agency(AGENCY).ok_or("agency not in the directory")?;
+    let onboarded = lapor_shared::domain::agencies::onboard(
+        &store,
+        &admin,
+        agency,
+        1,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await?;
     let agency_key = onboarded
         .key
         .ok_or("agency already onboarded")?

@@ -181,16 +181,16 @@ fn criterion(out: &mut String, dir: &Path) {
     let ids = [
         (
             "submit/web",
-            "`service::submit`, web channel, no Idempotency-Key",
+            "`reports::submit`, web channel, no Idempotency-Key",
         ),
         (
             "submit/web+idempotency-key",
-            "`service::submit` with an Idempotency-Key (answer sealed and stored)",
+            "`reports::submit` with an Idempotency-Key (answer sealed and stored)",
         ),
-        ("lookup/stage", "`service::lookup`, stage view (no token)"),
+        ("lookup/stage", "`reports::lookup`, stage view (no token)"),
         (
             "lookup/full",
-            "`service::lookup`, full view (tracking token checked)",
+            "`reports::lookup`, full view (tracking token checked)",
         ),
     ];
     let _ = writeln!(

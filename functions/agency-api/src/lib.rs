@@ -9,11 +9,11 @@ use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::adapters::sqs::{SqsQueues, SqsTrigger};
-use lapor_shared::agencies::authenticate;
-use lapor_shared::error::ApiError;
-use lapor_shared::lambda::{header, json_body, json_response, lang, query_map, respond};
+use lapor_shared::domain::agencies::authenticate;
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::http::{header, json_body, json_response, lang, query_map, respond};
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::workflow::agency;
+use lapor_shared::usecases::agency;
 
 /// Everything built once per cold start.
 pub struct State<C: Clock = SystemClock> {

@@ -5,8 +5,8 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::attachments;
-use lapor_shared::lambda::{json_body, json_response, lang, respond};
+use lapor_shared::domain::attachments;
+use lapor_shared::http::{json_body, json_response, lang, respond};
 use lapor_shared::ports::AttachmentStore;
 
 /// Everything built once per cold start.

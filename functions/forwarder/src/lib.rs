@@ -8,7 +8,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use lambda_runtime::{Error, LambdaEvent};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::sqs::{SqsNotificationQueue, SqsQueues};
-use lapor_shared::workflow::forwarding::{self, Outlets};
+use lapor_shared::usecases::forwarding::{self, Outlets};
 use serde_json::Value;
 
 /// Hand-offs delivered per sweep; the next sweep takes the rest.

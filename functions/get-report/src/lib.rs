@@ -5,9 +5,9 @@
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::lambda::{header, json_response, lang, respond};
+use lapor_shared::http::{header, json_response, lang, respond};
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::service;
+use lapor_shared::usecases::reports;
 
 /// Everything built once per cold start.
 pub struct State<C: Clock = SystemClock> {
@@ -48,7 +48,7 @@ pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response
     let number = params.first("registration_number").unwrap_or("");
     let token = header(&req, "x-tracking-token");
     if let Some(id) = params.first("attachment_id") {
-        let result = lapor_shared::workflow::citizen::attachment_link(
+        let result = lapor_shared::usecases::citizen::attachment_link(
             &state.store,
             &state.attachments,
             state.clock.now(),
@@ -60,7 +60,7 @@ pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response
         .map(|body| json_response(200, body, lang));
         return Ok(respond(result, lang));
     }
-    let result = service::lookup(&state.store, state.clock.now(), number, token, lang)
+    let result = reports::lookup(&state.store, state.clock.now(), number, token, lang)
         .await
         .map(|body| json_response(200, body, lang));
     Ok(respond(result, lang))

@@ -7,7 +7,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use lambda_runtime::{Error, LambdaEvent};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::ports::{Clock, SystemClock, WhatsAppApi};
-use lapor_shared::workflow::notify;
+use lapor_shared::usecases::notifications;
 
 /// Everything built once per cold start.
 pub struct State<W: WhatsAppApi, C: Clock = SystemClock> {
@@ -45,7 +45,7 @@ pub async fn handle_sqs<W: WhatsAppApi, C: Clock>(
     for record in event.records {
         let id = record.message_id.unwrap_or_default();
         let body = record.body.unwrap_or_default();
-        let result = notify::notify(
+        let result = notifications::notify(
             &state.store,
             &state.store,
             &state.whatsapp,

@@ -6,10 +6,10 @@ use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::adapters::sqs::SqsTrigger;
-use lapor_shared::error::ApiError;
-use lapor_shared::lambda::{header, json_body, json_response, lang, respond};
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::http::{header, json_body, json_response, lang, respond};
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::workflow::citizen;
+use lapor_shared::usecases::citizen;
 
 /// Everything built once per cold start.
 pub struct State<C: Clock = SystemClock> {

@@ -3,9 +3,9 @@
 
 use lambda_runtime::{Error, LambdaEvent};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::calendar::Calendar;
+use lapor_shared::domain::calendar::Calendar;
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::workflow::sla::{self, SlaSummary};
+use lapor_shared::usecases::deadlines::{self, SlaSummary};
 use serde_json::Value;
 
 /// Everything built once per cold start.
@@ -37,7 +37,7 @@ impl<C: Clock> State<C> {
 
 /// One run; failures of single reports are counted and retried by the next run.
 pub async fn run_once<C: Clock>(state: &State<C>) -> Result<SlaSummary, Error> {
-    sla::run(&state.store, state.calendar, state.clock.now())
+    deadlines::run(&state.store, state.calendar, state.clock.now())
         .await
         .map_err(|e| Error::from(e.code()))
 }

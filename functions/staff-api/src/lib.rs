@@ -10,14 +10,14 @@ use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::adapters::sqs::SqsTrigger;
-use lapor_shared::calendar::Calendar;
-use lapor_shared::error::ApiError;
-use lapor_shared::idempotency::IdempotencyKey;
-use lapor_shared::lambda::{
+use lapor_shared::domain::calendar::Calendar;
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::idempotency::IdempotencyKey;
+use lapor_shared::http::{
     header, json_body, json_response, jwt_claims, lang, optional_json_body, query_map, respond,
 };
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::workflow::staff::{self, ANALYST, Action, StaffUser};
+use lapor_shared::usecases::staff::{self, ANALYST, Action, StaffUser};
 
 /// Everything built once per cold start.
 pub struct State<C: Clock = SystemClock> {
@@ -41,7 +41,7 @@ impl State {
             trigger: SqsTrigger::from_env().await?,
             attachments: S3Attachments::from_env().await?,
             calendar: calendar()?,
-            desk_capacity: lapor_shared::desk::capacity_from_env(),
+            desk_capacity: lapor_shared::domain::desk::capacity_from_env(),
             clock: SystemClock,
         })
     }
@@ -61,7 +61,7 @@ impl<C: Clock> State<C> {
             trigger: SqsTrigger::new(sqs, forwarding_queue_url),
             attachments,
             calendar: calendar()?,
-            desk_capacity: lapor_shared::desk::DEFAULT_CAPACITY,
+            desk_capacity: lapor_shared::domain::desk::DEFAULT_CAPACITY,
             clock,
         })
     }

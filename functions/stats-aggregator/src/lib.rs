@@ -1,6 +1,6 @@
 //! The statistics aggregator: a batch of the table's stream (the event source's filter
 //! passes only reports' `META` items) becomes counter increments, applied in order and
-//! exactly once per (report, version) — see `lapor_shared::stats`.
+//! exactly once per (report, version) — see `lapor_shared::domain::stats`.
 //!
 //! Partial batch failures: the answer names the first record not applied, so Lambda
 //! retries from there (records of one report must be applied in order); a record that
@@ -10,8 +10,8 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::dynamodb::stats::report_change;
-use lapor_shared::calendar::Calendar;
-use lapor_shared::stats::{StatsStore, aggregate};
+use lapor_shared::domain::calendar::Calendar;
+use lapor_shared::domain::stats::{StatsStore, aggregate};
 
 /// Everything built once per cold start.
 pub struct State<S: StatsStore = DynamoReportStore> {
@@ -96,7 +96,7 @@ pub async fn handle<S: StatsStore>(state: &State<S>, mut event: Event) -> Dynamo
 mod tests {
     use super::*;
     use lapor_shared::adapters::memory::MemoryStats;
-    use lapor_shared::stats::{Counter, StatsStore};
+    use lapor_shared::domain::stats::{Counter, StatsStore};
 
     fn sample() -> Event {
         let text = std::fs::read_to_string(concat!(
@@ -123,11 +123,15 @@ mod tests {
         let t = st.store.totals().await.expect("totals");
         assert_eq!(t.get(&Counter::Submitted), 1);
         assert_eq!(
-            t.get(&Counter::Status(lapor_shared::report::Status::Received)),
+            t.get(&Counter::Status(
+                lapor_shared::domain::report::Status::Received
+            )),
             0
         );
         assert_eq!(
-            t.get(&Counter::Status(lapor_shared::report::Status::InAnalysis)),
+            t.get(&Counter::Status(
+                lapor_shared::domain::report::Status::InAnalysis
+            )),
             1
         );
 

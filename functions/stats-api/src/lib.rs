@@ -6,10 +6,10 @@
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Error, Request, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::error::ApiError;
-use lapor_shared::lambda::{json_response, lang, respond};
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::stats::{self, StatsStore};
+use lapor_shared::http::{json_response, lang, respond};
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::stats::{self, StatsStore};
 
 /// Everything built once per cold start.
 pub struct State<S: StatsStore = DynamoReportStore, C: Clock = SystemClock> {
@@ -59,10 +59,10 @@ pub async fn handle<S: StatsStore, C: Clock>(
 mod tests {
     use super::*;
     use lapor_shared::adapters::memory::MemoryStats;
+    use lapor_shared::domain::regno::RegistrationNumber;
+    use lapor_shared::domain::report::{Channel, Status};
+    use lapor_shared::domain::stats::{ReportChange, Snapshot, aggregate};
     use lapor_shared::ports::FixedClock;
-    use lapor_shared::regno::RegistrationNumber;
-    use lapor_shared::report::{Channel, Status};
-    use lapor_shared::stats::{ReportChange, Snapshot, aggregate};
     use time::macros::{date, datetime};
 
     fn state() -> State<MemoryStats, FixedClock> {
@@ -95,7 +95,7 @@ mod tests {
             before: None,
             after: Some(snap),
         };
-        let cal = lapor_shared::calendar::Calendar::embedded().expect("calendar");
+        let cal = lapor_shared::domain::calendar::Calendar::embedded().expect("calendar");
         assert_eq!(aggregate(&st.store, &[change], cal).await, None);
         let resp = handle(&st, Request::default()).await.expect("answers");
         assert_eq!(resp.status(), 200);

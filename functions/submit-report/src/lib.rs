@@ -3,13 +3,13 @@
 use lambda_http::{Body, Error, Request, Response};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::calendar::Calendar;
-use lapor_shared::error::ApiError;
-use lapor_shared::idempotency::IdempotencyKey;
-use lapor_shared::lambda::{header, json_body, json_response, lang, respond};
+use lapor_shared::domain::calendar::Calendar;
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::idempotency::IdempotencyKey;
+use lapor_shared::domain::report::Channel;
+use lapor_shared::http::{header, json_body, json_response, lang, respond};
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::report::Channel;
-use lapor_shared::service;
+use lapor_shared::usecases::reports;
 
 /// Everything built once per cold start.
 pub struct State<C: Clock = SystemClock> {
@@ -62,7 +62,7 @@ pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response
             .transpose()?;
         let body = json_body(&req)?;
         let now = state.clock.now();
-        let out = service::submit(
+        let out = reports::submit(
             &state.store,
             &state.attachments,
             state.calendar,

@@ -10,9 +10,9 @@
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
 use lapor_shared::adapters::sqs::SqsQueues;
-use lapor_shared::error::ApiError;
-use lapor_shared::lambda::{error_response, header, json_response, lang, query_map, respond};
-use lapor_shared::whatsapp::webhook::{self, WebhookError};
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::http::{error_response, header, json_response, lang, query_map, respond};
+use lapor_shared::usecases::whatsapp::webhook::{self, WebhookError};
 
 /// Meta's payloads are small; anything larger is not a webhook delivery.
 pub const MAX_WEBHOOK_BODY_BYTES: usize = 1024 * 1024;

@@ -1,6 +1,6 @@
 //! The WhatsApp worker: consumes the FIFO inbound queue the webhook fills (one message per
 //! WhatsApp message, grouped by sender) and processes each message once
-//! ([`lapor_shared::whatsapp::worker`]): `CEK` lookups, the guided `LAPOR` flow (reports
+//! ([`lapor_shared::usecases::whatsapp::worker`]): `CEK` lookups, the guided `LAPOR` flow (reports
 //! through the same submission use case as the web, photos and documents into the
 //! attachment bucket), replies through the Graph API. Partial batch failures: a failed
 //! message and the rest of its batch are retried, in order.
@@ -13,9 +13,9 @@ use lambda_runtime::{Error, LambdaEvent};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::graph::GraphApi;
 use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::calendar::Calendar;
+use lapor_shared::domain::calendar::Calendar;
 use lapor_shared::ports::{AttachmentStore, Clock, SystemClock, WhatsAppApi};
-use lapor_shared::whatsapp::worker::{self, Deps};
+use lapor_shared::usecases::whatsapp::worker::{self, Deps};
 use serde_json::Value;
 
 /// Everything built once per cold start. Generic over the attachment store, the WhatsApp

@@ -15,8 +15,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::attachments::MAX_VIDEO_BYTES;
-use crate::error::StoreError;
+use crate::domain::attachments::MAX_VIDEO_BYTES;
+use crate::domain::error::StoreError;
 use crate::ports::WhatsAppApi;
 
 /// The Graph API version this adapter speaks.
@@ -243,11 +243,9 @@ impl WhatsAppApi for GraphApi {
             }
             bytes.extend_from_slice(&chunk);
         }
-        if info
-            .sha256
-            .as_deref()
-            .is_some_and(|h| !h.is_empty() && !crate::whatsapp::media_sha256_matches(h, &bytes))
-        {
+        if info.sha256.as_deref().is_some_and(|h| {
+            !h.is_empty() && !crate::domain::whatsapp::media_sha256_matches(h, &bytes)
+        }) {
             return Err(StoreError::Other("graph media: checksum mismatch".into()));
         }
         let mime = info

@@ -1,7 +1,6 @@
 //! Adapters: implementations of the ports. Only these modules know AWS.
 
 pub mod memory;
-pub mod memory_whatsapp;
 
 #[cfg(feature = "aws-config")]
 pub mod aws;

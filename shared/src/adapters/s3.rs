@@ -38,8 +38,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine as _;
 use time::OffsetDateTime;
 
-use crate::attachments::{MediaType, SNIFF_BYTES, StoredObject, UploadTarget};
-use crate::error::StoreError;
+use crate::domain::attachments::{MediaType, SNIFF_BYTES, StoredObject, UploadTarget};
+use crate::domain::error::StoreError;
 use crate::ports::AttachmentStore;
 
 /// Where uploads land; the bucket's lifecycle rule expires them after a day.

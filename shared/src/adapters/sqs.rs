@@ -23,10 +23,10 @@ use aws_sdk_sqs::operation::create_queue::CreateQueueError;
 use aws_sdk_sqs::operation::delete_message::DeleteMessageError;
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::cases::{DrainRequest, is_agency_code};
-use crate::error::StoreError;
+use crate::domain::cases::{DrainRequest, is_agency_code};
+use crate::domain::error::StoreError;
+use crate::domain::regno::RegistrationNumber;
 use crate::ports::{ForwardingTrigger, HandoffQueues, QueueAdmin, QueuedMessage, ReceiptOutcome};
-use crate::regno::RegistrationNumber;
 
 /// The name prefix of every agency hand-off queue (the template's IAM grants by it).
 pub const HANDOFF_QUEUE_PREFIX: &str = "lapor-handoff-";
@@ -331,7 +331,10 @@ impl SqsNotificationQueue {
 }
 
 impl crate::ports::NotificationQueue for SqsNotificationQueue {
-    async fn enqueue(&self, message: &crate::cases::NotificationMessage) -> Result<(), StoreError> {
+    async fn enqueue(
+        &self,
+        message: &crate::domain::cases::NotificationMessage,
+    ) -> Result<(), StoreError> {
         let body = serde_json::to_string(message)
             .map_err(|_| StoreError::Other("notification could not be serialised".into()))?;
         send_message(

@@ -5,8 +5,8 @@ use super::items::{
     APIKEY_SK, AgencyItem, ApiKeyItem, PROFILE_SK, agency_pk, apikey_pk, from_item, to_item,
 };
 use super::{DynamoReportStore, TxFailure};
-use crate::agencies::{AgencyRecord, ApiKeyRecord};
-use crate::error::StoreError;
+use crate::domain::agencies::{AgencyRecord, ApiKeyRecord};
+use crate::domain::error::StoreError;
 use crate::ports::AgencyStore;
 
 impl AgencyStore for DynamoReportStore {

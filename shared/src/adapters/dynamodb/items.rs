@@ -12,16 +12,16 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, UtcOffset};
 use ulid::Ulid;
 
-use crate::agencies::{AgencyRecord, ApiKeyRecord};
-use crate::cases::{Case, Handoff, HandoffKind};
-use crate::directory::AgencyKind;
-use crate::error::StoreError;
-use crate::regno::RegistrationNumber;
-use crate::report::{
+use crate::domain::agencies::{AgencyRecord, ApiKeyRecord};
+use crate::domain::cases::{Case, Handoff, HandoffKind};
+use crate::domain::directory::AgencyKind;
+use crate::domain::error::StoreError;
+use crate::domain::regno::RegistrationNumber;
+use crate::domain::report::{
     Actor, Channel, EventType, Kind, Location, Privacy, RejectReason, Report, ResponseKind,
     SlaFlag, Status, TimelineEvent,
 };
-use crate::service::format_date;
+use crate::usecases::reports::format_date;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 

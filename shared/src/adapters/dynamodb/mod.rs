@@ -21,11 +21,11 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use crate::error::StoreError;
-use crate::idempotency::IdempotencyRecord;
+use crate::domain::error::StoreError;
+use crate::domain::idempotency::IdempotencyRecord;
+use crate::domain::regno::RegistrationNumber;
+use crate::domain::report::{Report, Reporter, TimelineEvent};
 use crate::ports::{CreateError, ReportStore};
-use crate::regno::RegistrationNumber;
-use crate::report::{Report, Reporter, TimelineEvent};
 
 pub use items::{
     APIKEY_SK, CASE_SK_PREFIX, EVENT_SK_PREFIX, IDENTITY_SK, META_SK, NO_DUE_KEY, OPEN_GSI2PK,
@@ -217,7 +217,7 @@ impl ReportStore for DynamoReportStore {
         reporter: Option<&Reporter>,
         event: &TimelineEvent,
         idempotency: Option<&IdempotencyRecord>,
-        quota: Option<&crate::desk::DeskQuota>,
+        quota: Option<&crate::domain::desk::DeskQuota>,
     ) -> Result<(), CreateError> {
         let pk = report_pk(&report.registration_number);
         let mut items = Vec::with_capacity(4);
@@ -270,7 +270,10 @@ impl ReportStore for DynamoReportStore {
                 .table_name(&self.table)
                 .key(
                     "PK",
-                    AttributeValue::S(format!("DESK#{}", crate::service::format_date(q.day))),
+                    AttributeValue::S(format!(
+                        "DESK#{}",
+                        crate::usecases::reports::format_date(q.day)
+                    )),
                 )
                 .key("SK", AttributeValue::S("COUNTER".into()))
                 .update_expression("SET #c = if_not_exists(#c, :zero) + :one, entity = :entity")

@@ -6,9 +6,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
 use super::{DynamoReportStore, classify, report_pk};
-use crate::error::StoreError;
+use crate::domain::error::StoreError;
+use crate::domain::regno::RegistrationNumber;
 use crate::ports::NotificationLog;
-use crate::regno::RegistrationNumber;
 
 pub const NOTIFIED_SK_PREFIX: &str = "NOTIFIED#";
 

@@ -1,4 +1,4 @@
-//! Statistics counters on the table (see [`crate::stats`]):
+//! Statistics counters on the table (see [`crate::domain::stats`]):
 //! - `STATS` / `SHARD#<n>`: one item per shard, one number attribute per counter;
 //! - `REPORT#<number>` / `STATS`: the last version of the report whose change was counted,
 //!   so a redelivered stream record is not counted twice.
@@ -15,10 +15,10 @@ use serde::Deserialize;
 
 use super::items::{parse_date, parse_ts};
 use super::{DynamoReportStore, META_SK, classify, report_pk};
-use crate::error::StoreError;
-use crate::regno::RegistrationNumber;
-use crate::report::{Channel, SlaFlag, Status};
-use crate::stats::{Delta, ReportChange, Snapshot, StatsStore, Totals, shard_of};
+use crate::domain::error::StoreError;
+use crate::domain::regno::RegistrationNumber;
+use crate::domain::report::{Channel, SlaFlag, Status};
+use crate::domain::stats::{Delta, ReportChange, Snapshot, StatsStore, Totals, shard_of};
 
 pub const STATS_PK: &str = "STATS";
 pub const SHARD_SK_PREFIX: &str = "SHARD#";

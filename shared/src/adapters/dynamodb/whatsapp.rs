@@ -2,7 +2,7 @@
 //!
 //! - `WACONV#<wa_id>` / `CONV`: one sender's conversation (step, draft, `last_inbound_at`,
 //!   the last applied message id); `expires_at` = last inbound + 24 h (TTL, also checked on
-//!   read since TTL deletion lags; see [`CONVERSATION_TTL`](crate::whatsapp::CONVERSATION_TTL)).
+//!   read since TTL deletion lags; see [`CONVERSATION_TTL`](crate::domain::whatsapp::CONVERSATION_TTL)).
 //! - `WAMSG#<wamid>` / `WAMSG`: a message claim, `state = processing` with `lease_until`
 //!   (epoch seconds) or `state = done`; `expires_at` = 7 days (TTL).
 //!
@@ -15,10 +15,10 @@ use time::OffsetDateTime;
 
 use super::items::{from_item, parse_ts, to_item, ts};
 use super::{DynamoReportStore, classify};
-use crate::error::StoreError;
-use crate::whatsapp::MESSAGE_DEDUPE_TTL;
-use crate::whatsapp::conversation::{Conversation, Draft, Step};
-use crate::whatsapp::ports::{Claim, WhatsAppStore};
+use crate::domain::error::StoreError;
+use crate::domain::whatsapp::MESSAGE_DEDUPE_TTL;
+use crate::domain::whatsapp::conversation::{Conversation, Draft, Step};
+use crate::ports::whatsapp::{Claim, WhatsAppStore};
 
 pub const CONVERSATION_SK: &str = "CONV";
 pub const MESSAGE_SK: &str = "WAMSG";
@@ -251,7 +251,7 @@ mod tests {
         let mut c = Conversation::new("6281234567890");
         c.step = Step::Nik;
         c.draft.name = Some("Siti".into());
-        c.draft.kind = Some(crate::report::Kind::Complaint);
+        c.draft.kind = Some(crate::domain::report::Kind::Complaint);
         c.draft.attachments = vec!["01JCQ5Z2B8M4N6P8R0T2V4X6Y8".into()];
         c.last_inbound_at = Some(datetime!(2024-11-11 02:00 UTC));
         c.last_wamid = Some("wamid.X".into());

@@ -1,0 +1,351 @@
+//! The citizen's follow-ups with the tracking token: adding information, rating the outcome.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use ulid::Ulid;
+
+use crate::domain::cases::{Handoff, HandoffKind};
+use crate::domain::error::{ApiError, FieldError, FieldIssue};
+use crate::domain::i18n::Lang;
+use crate::domain::regno::RegistrationNumber;
+use crate::domain::report::{Actor, EventType, Report, Status, TimelineEvent};
+use crate::domain::submission::{attachment_ids, text};
+use crate::domain::token::verify_token;
+use crate::ports::{ForwardingTrigger, ReportRecord, WorkflowStore};
+use crate::usecases::reports::format_wib;
+
+use crate::usecases::change::{
+    ActionAnswer, Decision, Outcome, change, parse_body, to_json, validation,
+};
+
+const UPDATE_MIN: usize = 10;
+const UPDATE_MAX: usize = 4000;
+const COMMENT_MAX: usize = 2000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateInput {
+    message: Option<String>,
+    attachments: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedbackInput {
+    rating: Option<serde_json::Number>,
+    comment: Option<String>,
+    reopen: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct UpdateAnswer {
+    #[serde(flatten)]
+    action: ActionAnswer,
+    at: String,
+}
+
+fn check_token(record: &ReportRecord, token: &str) -> Result<(), ApiError> {
+    if verify_token(token, &record.report.tracking_token_hash) {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidTrackingToken)
+    }
+}
+
+/// A citizen's update: allowed until completed or rejected; it answers a request for
+/// information (back to `in_analysis`) and reaches the agencies of a forwarded report.
+pub fn decide_update(
+    record: &ReportRecord,
+    token: &str,
+    message: &str,
+    attachments: &[String],
+    now: OffsetDateTime,
+) -> Result<Outcome<Report>, ApiError> {
+    check_token(record, token)?;
+    let status = record.report.status;
+    if !status.is_open() {
+        return Err(ApiError::InvalidTransition {
+            from: status,
+            to: status,
+        });
+    }
+    let mut report = record.report.clone();
+    let mut event = TimelineEvent::new(EventType::CitizenUpdate, Actor::Citizen, now);
+    event.note = Some(message.to_string());
+    event.attachments = attachments.to_vec();
+    let mut events = vec![event];
+    if status == Status::NeedsInfo {
+        let mut t = report.transition(Status::InAnalysis, Actor::Citizen, None, now)?;
+        t.id = events[0].id.increment().unwrap_or(t.id);
+        events.push(t);
+    } else {
+        report.touch(now);
+    }
+    let handoffs = if matches!(status, Status::Forwarded | Status::Responded) {
+        record
+            .current_cases()
+            .map(|c| Handoff {
+                id: Ulid::new(),
+                number: c.number,
+                agency: c.agency.clone(),
+                kind: HandoffKind::CitizenUpdate,
+                round: c.round,
+                created_at: now,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut d = Decision::new(report.clone(), report);
+    d.events = events;
+    d.handoffs = handoffs;
+    Ok(Outcome::Change(d))
+}
+
+/// A rating after completion, once per completion; `reopen` sends it back to analysis.
+pub fn decide_feedback(
+    record: &ReportRecord,
+    token: &str,
+    rating: u8,
+    comment: Option<&str>,
+    reopen: bool,
+    now: OffsetDateTime,
+) -> Result<Outcome<Report>, ApiError> {
+    check_token(record, token)?;
+    if record.report.status != Status::Completed || record.report.feedback_given {
+        return Err(ApiError::FeedbackNotAllowed);
+    }
+    let mut report = record.report.clone();
+    report.feedback_given = true;
+    let mut event = TimelineEvent::new(EventType::Feedback, Actor::Citizen, now);
+    event.rating = Some(rating);
+    event.note = comment.map(str::to_string);
+    let mut events = vec![event];
+    if reopen {
+        let mut t = report.transition(Status::InAnalysis, Actor::Citizen, None, now)?;
+        t.id = events[0].id.increment().unwrap_or(t.id);
+        events.push(t);
+    } else {
+        report.touch(now);
+    }
+    let mut d = Decision::new(report.clone(), report);
+    d.events = events;
+    Ok(Outcome::Change(d))
+}
+
+fn parse_number_and_token<'a>(
+    number: &str,
+    token: Option<&'a str>,
+) -> Result<(RegistrationNumber, &'a str), ApiError> {
+    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
+    let token = token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or(ApiError::TrackingTokenRequired)?;
+    Ok((number, token))
+}
+
+/// `POST /v1/reports/{n}/updates` with `X-Tracking-Token`.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_update<
+    S: WorkflowStore,
+    T: ForwardingTrigger,
+    A: crate::ports::AttachmentStore,
+>(
+    store: &S,
+    trigger: &T,
+    files: &A,
+    now: OffsetDateTime,
+    number: &str,
+    token: Option<&str>,
+    body: &Value,
+    lang: Lang,
+) -> Result<Vec<u8>, ApiError> {
+    let (number, token) = parse_number_and_token(number, token)?;
+    let input: UpdateInput = parse_body(body)?;
+    let mut e = Vec::new();
+    let message = text(
+        &mut e,
+        "message",
+        input.message,
+        UPDATE_MIN,
+        UPDATE_MAX,
+        true,
+    );
+    let attachments = attachment_ids(&mut e, input.attachments.unwrap_or_default());
+    validation(e)?;
+    let message =
+        message.ok_or_else(|| crate::usecases::change::field("message", FieldIssue::Required))?;
+    // The token first (an attachment check must not tell strangers anything), then the files.
+    let record = store
+        .record(&number)
+        .await?
+        .ok_or(ApiError::ReportNotFound)?;
+    check_token(&record, token)?;
+    crate::domain::attachments::verify_and_keep(files, &attachments).await?;
+    let done = change(store, &number, |r| {
+        decide_update(r, token, &message, &attachments, now)
+    })
+    .await?;
+    crate::usecases::change::kick(trigger, &number, &done).await;
+    tracing::info!(registration_number = %number, handoffs = done.handoffs.len(), "citizen update");
+    to_json(&UpdateAnswer {
+        action: ActionAnswer::of(&done.answer, lang),
+        at: format_wib(now),
+    })
+}
+
+/// `GET /v1/reports/{n}/attachments/{id}` with `X-Tracking-Token`: a short-lived link.
+pub async fn attachment_link<S: WorkflowStore, A: crate::ports::AttachmentStore>(
+    store: &S,
+    files: &A,
+    now: OffsetDateTime,
+    number: &str,
+    token: Option<&str>,
+    id: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let (number, token) = parse_number_and_token(number, token)?;
+    let record = store
+        .record(&number)
+        .await?
+        .ok_or(ApiError::ReportNotFound)?;
+    check_token(&record, token)?;
+    crate::domain::attachments::link(files, &record, id, now).await
+}
+
+/// `POST /v1/reports/{n}/feedback` with `X-Tracking-Token`.
+pub async fn give_feedback<S: WorkflowStore, T: ForwardingTrigger>(
+    store: &S,
+    trigger: &T,
+    now: OffsetDateTime,
+    number: &str,
+    token: Option<&str>,
+    body: &Value,
+    lang: Lang,
+) -> Result<Vec<u8>, ApiError> {
+    let (number, token) = parse_number_and_token(number, token)?;
+    let input: FeedbackInput = parse_body(body)?;
+    let mut e = Vec::new();
+    let rating = match input.rating.as_ref().map(|n| n.as_u64()) {
+        None => {
+            e.push(FieldError::new("rating", FieldIssue::Required));
+            None
+        }
+        Some(Some(n @ 1..=5)) => Some(n as u8),
+        Some(_) => {
+            e.push(FieldError::new(
+                "rating",
+                FieldIssue::InvalidValue {
+                    allowed: "1, 2, 3, 4, 5".into(),
+                },
+            ));
+            None
+        }
+    };
+    let comment = text(&mut e, "comment", input.comment, 0, COMMENT_MAX, true);
+    validation(e)?;
+    let rating =
+        rating.ok_or_else(|| crate::usecases::change::field("rating", FieldIssue::Required))?;
+    let reopen = input.reopen.unwrap_or(false);
+    let done = change(store, &number, |r| {
+        decide_feedback(r, token, rating, comment.as_deref(), reopen, now)
+    })
+    .await?;
+    crate::usecases::change::kick(trigger, &number, &done).await;
+    tracing::info!(registration_number = %number, reopen, "citizen feedback");
+    to_json(&ActionAnswer::of(&done.answer, lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cases::Case;
+    use crate::domain::token::TrackingToken;
+    use crate::usecases::staff::tests::record;
+    use time::macros::datetime;
+
+    fn with_token(status: Status) -> (ReportRecord, String) {
+        let t = TrackingToken::from_bytes([7; 20]);
+        let mut r = record(status);
+        r.report.tracking_token_hash = t.hash();
+        (r, t.as_str().to_string())
+    }
+
+    #[test]
+    fn an_update_answers_a_request_for_information() {
+        let now = datetime!(2026-11-10 10:00 +7);
+        let (mut r, token) = with_token(Status::NeedsInfo);
+        r.report.needs_info_since = Some(now);
+        let Outcome::Change(d) = decide_update(&r, &token, "Ini KK saya", &[], now).unwrap() else {
+            panic!()
+        };
+        assert_eq!(d.report.status, Status::InAnalysis);
+        assert_eq!(d.report.needs_info_since, None);
+        assert_eq!(d.events.len(), 2);
+        assert!(d.handoffs.is_empty());
+        assert!(matches!(
+            decide_update(&r, "WRONG", "x", &[], now),
+            Err(ApiError::InvalidTrackingToken)
+        ));
+        for closed in [Status::Completed, Status::Rejected] {
+            let (r, token) = with_token(closed);
+            assert!(matches!(
+                decide_update(&r, &token, "x", &[], now),
+                Err(ApiError::InvalidTransition { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn an_update_on_a_forwarded_report_reaches_its_agencies() {
+        let now = datetime!(2026-11-10 10:00 +7);
+        let (mut r, token) = with_token(Status::Forwarded);
+        r.report.round = 2;
+        for (agency, round) in [("kemenkes", 1), ("kemensos", 2), ("pemprov-32", 2)] {
+            r.cases.push(Case {
+                number: r.report.registration_number,
+                agency: agency.into(),
+                round,
+                forwarded_at: now,
+                note: None,
+                acknowledged_at: None,
+                last_response_kind: None,
+                final_at: None,
+            });
+        }
+        let Outcome::Change(d) = decide_update(&r, &token, "Tambahan", &[], now).unwrap() else {
+            panic!()
+        };
+        let to: Vec<_> = d.handoffs.iter().map(|h| h.agency.as_str()).collect();
+        assert_eq!(to, ["kemensos", "pemprov-32"], "only the current round");
+        assert!(
+            d.handoffs
+                .iter()
+                .all(|h| h.kind == HandoffKind::CitizenUpdate)
+        );
+        assert_eq!(d.report.status, Status::Forwarded);
+        assert_eq!(d.report.version, r.report.version + 1);
+    }
+
+    #[test]
+    fn feedback_once_after_completion_and_reopen() {
+        let now = datetime!(2026-11-20 10:00 +7);
+        let (r, token) = with_token(Status::Completed);
+        let Outcome::Change(d) = decide_feedback(&r, &token, 2, None, true, now).unwrap() else {
+            panic!()
+        };
+        assert_eq!(d.report.status, Status::InAnalysis);
+        assert_eq!(d.events[0].rating, Some(2));
+        let mut rated = r.clone();
+        rated.report.feedback_given = true;
+        assert!(matches!(
+            decide_feedback(&rated, &token, 5, None, false, now),
+            Err(ApiError::FeedbackNotAllowed)
+        ));
+        let (open, token) = with_token(Status::Responded);
+        assert!(matches!(
+            decide_feedback(&open, &token, 5, None, false, now),
+            Err(ApiError::FeedbackNotAllowed)
+        ));
+    }
+}
