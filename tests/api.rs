@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use lapor_integration_tests::*;
-use lapor_shared::ports::{FixedClock, SystemClock};
+use lapor_shared::ports::FixedClock;
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -11,22 +11,15 @@ use time::macros::datetime;
 const LAUNCH: time::OffsetDateTime = datetime!(2024-11-11 02:00 UTC);
 
 fn submit_state(ctx: &Ctx) -> submit_report::State<FixedClock> {
-    submit_report::State::new(
-        aws_sdk_dynamodb::Client::new(&ctx.config),
-        ctx.table(),
-        files(ctx),
-        FixedClock(LAUNCH),
-    )
-    .unwrap()
+    submit_report::State::build(&ctx.config, &ctx.env("SubmitReportFunction"))
+        .unwrap()
+        .with_clock(FixedClock(LAUNCH))
 }
 
 fn get_state(ctx: &Ctx, now: time::OffsetDateTime) -> get_report::State<FixedClock> {
-    get_report::State::new(
-        aws_sdk_dynamodb::Client::new(&ctx.config),
-        ctx.table(),
-        files(ctx),
-        FixedClock(now),
-    )
+    get_report::State::build(&ctx.config, &ctx.env("GetReportFunction"))
+        .unwrap()
+        .with_clock(FixedClock(now))
 }
 
 /// `GET path` through the get-report handler, as API Gateway would invoke it.
@@ -469,13 +462,7 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
     let ctx = Ctx::new().await;
     // A port nobody listens on.
     let config = sdk_config_for("http://127.0.0.1:9").await;
-    let submit = submit_report::State::new(
-        aws_sdk_dynamodb::Client::new(&config),
-        ctx.table(),
-        lapor_shared::adapters::s3::S3Attachments::new(&config, "unreachable"),
-        SystemClock,
-    )
-    .unwrap();
+    let submit = submit_report::State::build(&config, &ctx.env("SubmitReportFunction")).unwrap();
     let started = std::time::Instant::now();
     let resp = submit_report::handle(
         &submit,
@@ -494,12 +481,7 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
         started.elapsed() < std::time::Duration::from_secs(9),
         "answered within the Lambda timeout"
     );
-    let get = get_report::State::new(
-        aws_sdk_dynamodb::Client::new(&config),
-        ctx.table(),
-        lapor_shared::adapters::s3::S3Attachments::new(&config, "unreachable"),
-        SystemClock,
-    );
+    let get = get_report::State::build(&config, &ctx.env("GetReportFunction")).unwrap();
     let resp = lookup(&get, "/v1/reports/7M2QK-D9XZ5", &[]).await;
     assert_eq!(resp.status(), 503);
 }
@@ -553,7 +535,9 @@ async fn the_local_router_serves_the_template_routes() {
     let ctx = Ctx::new().await;
     let template = template();
     let routes = template.routes();
-    let stack = lapor_local::stack::build(&template.functions(), &ctx.config, &ctx.tables).unwrap();
+    let stack =
+        lapor_local::stack::build(&template, &template.functions(), &ctx.config, &ctx.tables)
+            .unwrap();
     let app = lapor_local::server::router(&routes, &stack.http, None);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -12,9 +12,10 @@
 
 use lapor_integration_tests::*;
 use lapor_shared::adapters::s3::{S3Attachments, kept_key, pending_key};
-use lapor_shared::domain::attachments::{UPLOAD_EXPIRY, verify_and_keep};
+use lapor_shared::domain::attachments::UPLOAD_EXPIRY;
 use lapor_shared::domain::error::ApiError;
 use lapor_shared::ports::AttachmentStore;
+use lapor_shared::usecases::attachments::verify_and_keep;
 use serde_json::{Value, json};
 
 const PHOTO: &[u8] = include_bytes!("fixtures/attachments/photo.jpg");
@@ -22,8 +23,8 @@ const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 struct Setup {
-    /// Keeps the test's resources' names (and the log capture) for the test's duration.
-    _ctx: Ctx,
+    /// The test's resources' names (and the log capture) for the test's duration.
+    ctx: Ctx,
     store: S3Attachments,
     s3: aws_sdk_s3::Client,
     bucket: String,
@@ -40,7 +41,7 @@ async fn setup() -> Setup {
     let store = S3Attachments::new(&ctx.config, bucket.clone());
     let s3 = lapor_shared::adapters::s3::client(&ctx.config);
     Setup {
-        _ctx: ctx,
+        ctx,
         store,
         s3,
         bucket,
@@ -48,9 +49,14 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
+    fn upload_state(&self) -> attachment_upload::State {
+        attachment_upload::State::build(&self.ctx.config, &self.ctx.env("AttachmentUploadFunction"))
+            .unwrap()
+    }
+
     /// `POST /v1/attachments` through the function's handler.
     async fn request_upload(&self, body: Value) -> (u16, Value) {
-        let state = attachment_upload::State::new(self.store.clone());
+        let state = self.upload_state();
         let resp = attachment_upload::handle(&state, json_post("/v1/attachments", &body, &[]))
             .await
             .unwrap();
@@ -223,7 +229,7 @@ async fn bytes_that_are_not_the_declared_type_are_refused_and_nothing_is_kept() 
     let err = verify_and_keep(&t.store, std::slice::from_ref(&id))
         .await
         .unwrap_err();
-    assert_eq!(err.status(), 422);
+    assert_eq!(lapor_shared::http::error::status(&err), 422);
     assert_eq!(
         field_errors(err),
         vec![("attachments[0]".to_string(), "attachment_type_mismatch")]
@@ -345,7 +351,7 @@ async fn the_upload_request_is_validated() {
     assert_eq!(body["error"]["fields"][0]["code"], "attachment_too_large");
 
     // Not JSON: 415; the sample event: 201.
-    let state = attachment_upload::State::new(t.store.clone());
+    let state = t.upload_state();
     let resp = attachment_upload::handle(
         &state,
         request(

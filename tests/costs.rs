@@ -155,11 +155,11 @@ async fn requests_and_capacity_per_operation() {
     table.add("forward to one agency (staff)", &u);
 
     // The forwarder drains the report's outbox: the hand-off and two notifications.
-    let fwd = st.stack.sqs["forwarder"].clone();
+    let fwd = st.stack.sqs["forwarding"].clone();
     let drain_body = json!({"registration_number": number}).to_string();
     let out = fwd(event(&[("drain-1".into(), drain_body)]))
         .await
-        .expect("forwarder");
+        .expect("forwarding");
     assert!(out.batch_item_failures.is_empty());
     let u = meter.take();
     // One Query of the outbox; per item one SendMessage and one DeleteItem: the hand-off
@@ -171,7 +171,7 @@ async fn requests_and_capacity_per_operation() {
     assert_eq!(u.count("dynamodb", "DeleteItem"), 3);
     assert_eq!(u.calls.iter().filter(|c| c.fifo).count(), 1);
     assert_eq!(u.calls.len(), 8, "{:?}", u.names());
-    table.add("forwarder: drain one forwarded report's outbox", &u);
+    table.add("forwarding: drain one forwarded report's outbox", &u);
 
     // ---- the agency: poll, then acknowledge ----
     let key = st.agency(AGENCY);
@@ -231,10 +231,10 @@ async fn requests_and_capacity_per_operation() {
         !notifications.is_empty(),
         "status changes queued notifications"
     );
-    let notifier = st.stack.sqs["notifier"].clone();
+    let notifier = st.stack.sqs["notifications"].clone();
     let out = notifier(event(&notifications[..1]))
         .await
-        .expect("notifier");
+        .expect("notifications");
     assert!(out.batch_item_failures.is_empty());
     let u = meter.take();
     // The NOTIFIED# claim (PutItem), what the message needs (report, identity for the

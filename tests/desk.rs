@@ -1,26 +1,20 @@
-//! The walk-in desk (issue 4): hours, holidays and the daily capacity under concurrency,
+//! The walk-in desk: hours, holidays and the daily capacity under concurrency,
 //! through the real staff handler with fixed clocks, against moto.
 
 use std::sync::Arc;
 
 use lapor_integration_tests::*;
-use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::ports::FixedClock;
 use serde_json::Value;
 use time::macros::datetime;
 
 fn desk_state(ctx: &Ctx, at: time::OffsetDateTime, capacity: u32) -> staff_api::State<FixedClock> {
-    let mut s = staff_api::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        aws_sdk_sqs::Client::new(&ctx.config),
-        ctx.tables["ForwardingQueue"].clone(),
-        S3Attachments::new(&ctx.config, ctx.tables["AttachmentsBucket"].clone()),
-        FixedClock(at),
-    )
-    .unwrap();
-    s.desk_capacity = capacity;
-    s
+    // The capacity as a deployment configures it.
+    let mut env = ctx.env("StaffApiFunction");
+    env.insert("DESK_DAILY_CAPACITY".into(), capacity.to_string());
+    staff_api::State::build(&ctx.config, &env)
+        .unwrap()
+        .with_clock(FixedClock(at))
 }
 
 fn walk_in(i: usize) -> Value {

@@ -1,4 +1,4 @@
-//! Faults (issue 5): nothing lost and nothing duplicated when things fail.
+//! Faults: nothing lost and nothing duplicated when things fail.
 //!
 //! - The store goes away in the middle of a burst of submissions: every client gets a 201 or
 //!   a prompt 503 `service_unavailable` with `Retry-After`; afterwards every 201 is readable,
@@ -212,21 +212,9 @@ async fn the_store_going_away_mid_burst_loses_nothing_and_writes_nothing_by_half
     let ctx = Ctx::new().await;
     let proxy = Proxy::start(upstream_of(&endpoint())).await;
     let via_proxy = sdk_config_for(&proxy.endpoint()).await;
-    let attachments = || {
-        lapor_shared::adapters::s3::S3Attachments::new(
-            &via_proxy,
-            ctx.tables["AttachmentsBucket"].clone(),
-        )
-    };
-    let dynamodb = aws_sdk_dynamodb::Client::new(&via_proxy);
+    // The functions' clients all go through the proxy.
     let submit = Arc::new(
-        submit_report::State::new(
-            dynamodb.clone(),
-            ctx.table(),
-            attachments(),
-            lapor_shared::ports::SystemClock,
-        )
-        .expect("state"),
+        submit_report::State::build(&via_proxy, &ctx.env("SubmitReportFunction")).expect("state"),
     );
 
     // The burst: 45 submissions at once and 15 more 50 ms apart (some arrive during the
@@ -345,12 +333,8 @@ async fn the_store_going_away_mid_burst_loses_nothing_and_writes_nothing_by_half
     }
 
     // Every 201 (first answer or settled retry) is readable, stage and full view.
-    let lookup = get_report::State::new(
-        dynamodb.clone(),
-        ctx.table(),
-        attachments(),
-        lapor_shared::ports::SystemClock,
-    );
+    let lookup =
+        get_report::State::build(&via_proxy, &ctx.env("GetReportFunction")).expect("state");
     for (i, answer) in &settled {
         let number = answer["registration_number"].as_str().expect("number");
         let token = answer["tracking_token"].as_str().expect("token");
@@ -584,7 +568,7 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
 
     // The template's event source (batch 10, partial batch responses) around the forwarder,
     // recording what each invocation saw and answered.
-    let forwarder = st.stack.sqs["forwarder"].clone();
+    let forwarder = st.stack.sqs["forwarding"].clone();
     let seen: Arc<Mutex<Vec<Batch>>> = Arc::default();
     let first_done = Arc::new(AtomicBool::new(false));
     let handler: lapor_local::events::SqsHandler = {
@@ -733,13 +717,9 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
     };
     assert_eq!(handoffs_left().await, vec![format!("REPORT#{broken}")]);
     reonboard("kemenkes").await;
-    let state = forwarder::State::new(
-        st.ctx.dynamodb.clone(),
-        st.ctx.table(),
-        st.sqs.clone(),
-        notifications,
-    );
-    assert_eq!(forwarder::handle_schedule(&state).await, (1, 0));
+    let state =
+        forwarding::State::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
+    assert_eq!(forwarding::handle_schedule(&state).await, (1, 0));
     assert!(handoffs_left().await.is_empty());
     let cases = st
         .poll_until_cases("kemenkes", Duration::from_secs(10))

@@ -1,4 +1,4 @@
-//! Status-change notifications (issue 4): every status change reaches the citizen on
+//! Status-change notifications: every status change reaches the citizen on
 //! WhatsApp once, asynchronously (outbox → forwarder → notification queue → notifier →
 //! the fake Graph API over real HTTP), as a template outside the 24-hour window and as text
 //! inside it; anonymous web reports get nothing.
@@ -116,13 +116,9 @@ async fn a_redelivered_notification_is_sent_once_and_anonymous_reports_get_none(
     st.act(&anon, "analysis", json!({}), 200).await;
 
     // The forwarder moves both notifications to the notification queue.
-    let forwarder = forwarder::State::new(
-        st.ctx.dynamodb.clone(),
-        st.ctx.table(),
-        st.sqs.clone(),
-        st.ctx.tables["NotificationQueue"].clone(),
-    );
-    assert_eq!(forwarder::handle_schedule(&forwarder).await, (2, 0));
+    let forwarder =
+        forwarding::State::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
+    assert_eq!(forwarding::handle_schedule(&forwarder).await, (2, 0));
     let nq = st.ctx.physical.queue("NotificationQueue").unwrap();
     let msgs = st
         .sqs
@@ -143,20 +139,12 @@ async fn a_redelivered_notification_is_sent_once_and_anonymous_reports_get_none(
         r.body = m.body;
         event.records.push(r);
     }
-    let graph = lapor_shared::adapters::graph::GraphApi::new(
-        st.graph.base_url(),
-        "local-token",
-        "106540352242922",
-    )
-    .unwrap();
-    let notifier = notifier::State::new(
-        st.ctx.dynamodb.clone(),
-        st.ctx.table(),
-        graph,
-        lapor_shared::ports::SystemClock,
-    );
+    let env = st
+        .ctx
+        .env_with("NotificationsFunction", &st.graph.template_refs());
+    let notifier = notifications::State::build(&st.ctx.config, &env).unwrap();
     for _ in 0..3 {
-        let resp = notifier::handle_sqs(&notifier, event.clone()).await;
+        let resp = notifications::handle_sqs(&notifier, event.clone()).await;
         assert!(resp.batch_item_failures.is_empty());
     }
     assert_eq!(
@@ -172,6 +160,6 @@ async fn a_redelivered_notification_is_sent_once_and_anonymous_reports_get_none(
     r.message_id = Some("m-1".into());
     r.body = Some("{}".into());
     bad.records.push(r);
-    let resp = notifier::handle_sqs(&notifier, bad).await;
+    let resp = notifications::handle_sqs(&notifier, bad).await;
     assert_eq!(resp.batch_item_failures.len(), 1);
 }

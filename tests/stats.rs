@@ -1,4 +1,4 @@
-//! Public statistics (issue 6) against moto: the table's stream, read by the local event
+//! Public statistics against moto: the table's stream, read by the local event
 //! source as Lambda reads it, is counted by the real aggregator into the counter shards,
 //! and `GET /v1/stats` answers their sums. Redelivered stream records count once; a record
 //! that cannot be counted ends, after the event source's retries, in the on-failure queue.
@@ -179,7 +179,9 @@ async fn statistics_follow_reports_through_their_lifecycle_and_count_each_change
 
     // The whole stream delivered once more to the aggregator (a retried batch, a restarted
     // event source): nothing counts twice.
-    let state = stats_aggregator::State::new(st.ctx.dynamodb.clone(), st.ctx.table());
+    let state =
+        stats_aggregator::State::build(&st.ctx.config, &st.ctx.env("StatsAggregatorFunction"))
+            .unwrap();
     let batch = stream_batch(&st).await;
     assert!(
         batch.records.len() >= 7,

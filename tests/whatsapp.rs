@@ -1,4 +1,4 @@
-//! The WhatsApp channel (issue 4) end to end against moto and a fake Graph API served over
+//! The WhatsApp channel end to end against moto and a fake Graph API served over
 //! real HTTP on loopback: the webhook handler (handshake, signatures, the FIFO inbound queue),
 //! the worker driven by SQS batches as Lambda drives it, reports created through the same
 //! submission use case as the web, photos stored in the S3 attachment bucket.
@@ -6,17 +6,15 @@
 use std::collections::HashMap;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use aws_sdk_sqs::types::QueueAttributeName;
 use lambda_http::RequestExt;
 use lapor_integration_tests::*;
 use lapor_local::fake_graph::FakeGraph;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::adapters::graph::GraphApi;
-use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::domain::i18n::Lang;
+use lapor_shared::domain::regno::RegistrationNumber;
 use lapor_shared::domain::whatsapp::signature::sign;
-use lapor_shared::ports::{AttachmentStore, SystemClock};
-use lapor_shared::usecases::reports;
+use lapor_shared::ports::AttachmentStore;
+use lapor_shared::usecases::reports::Reports;
 use serde_json::{Value, json};
 
 const SECRET: &str = "test-app-secret-lapor";
@@ -68,7 +66,7 @@ struct Wa {
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     webhook: whatsapp_webhook::State,
-    worker: whatsapp_worker::State<S3Attachments, GraphApi, SystemClock>,
+    worker: whatsapp_worker::State,
     graph: FakeGraph,
     store: DynamoReportStore,
     seq: std::sync::atomic::AtomicU32,
@@ -78,33 +76,27 @@ impl Wa {
     async fn start() -> Wa {
         let ctx = Ctx::new().await;
         let sqs = aws_sdk_sqs::Client::new(&ctx.config);
-        // The template's queue when it declares one; otherwise a FIFO queue like it.
-        let queue_url = match ctx.physical.queue("WhatsAppInboundQueue") {
-            Some(q) => q.url,
-            None => sqs
-                .create_queue()
-                .queue_name(format!("{}WhatsAppInboundQueue.fifo", ctx.prefix))
-                .attributes(QueueAttributeName::FifoQueue, "true")
-                .attributes(QueueAttributeName::VisibilityTimeout, "2")
-                .send()
-                .await
-                .expect("inbound queue")
-                .queue_url
-                .expect("queue url"),
-        };
+        let queue_url = ctx.tables["WhatsAppInboundQueue"].clone();
         let graph = FakeGraph::start().await.expect("fake Graph API");
-        let webhook = whatsapp_webhook::State::new(
-            sqs.clone(),
-            queue_url.clone(),
-            VERIFY_TOKEN.into(),
-            SECRET.into(),
-        );
-        let worker = whatsapp_worker::State::new(
-            ctx.dynamodb.clone(),
-            ctx.table(),
-            S3Attachments::new(&ctx.config, ctx.tables["AttachmentsBucket"].clone()),
-            GraphApi::new(graph.base_url(), "test-access-token", PHONE_NUMBER_ID).unwrap(),
-            SystemClock,
+        // The deployment's parameters, as these tests sign and expect them.
+        let refs: std::collections::BTreeMap<String, String> = [
+            ("WhatsAppApiBase", graph.base_url()),
+            ("WhatsAppAccessToken", "test-access-token".to_string()),
+            ("WhatsAppPhoneNumberId", PHONE_NUMBER_ID.to_string()),
+            ("WhatsAppVerifyToken", VERIFY_TOKEN.to_string()),
+            ("WhatsAppAppSecret", SECRET.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let webhook = whatsapp_webhook::State::build(
+            &ctx.config,
+            &ctx.env_with("WhatsAppWebhookFunction", &refs),
+        )
+        .unwrap();
+        let worker = whatsapp_worker::State::build(
+            &ctx.config,
+            &ctx.env_with("WhatsAppWorkerFunction", &refs),
         )
         .unwrap();
         let store = DynamoReportStore::new(ctx.dynamodb.clone(), ctx.table());
@@ -381,19 +373,23 @@ async fn a_lapor_conversation_creates_a_report_with_a_photo() {
 
     // The number is found by the same lookup as the web, with its content and its photo.
     let now = time::OffsetDateTime::now_utc();
-    let stage: Value = serde_json::from_slice(
-        &reports::lookup(&wa.store, now, &number, None, Lang::Id)
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let reports = Reports {
+        store: &wa.store,
+        files: &wa.worker.files,
+        calendar: wa.worker.calendar,
+    };
+    let rn = RegistrationNumber::parse(&number).unwrap();
+    let view = |token: Option<String>| {
+        let rn = &rn;
+        let reports = &reports;
+        async move {
+            let v = reports.view(now, rn, token.as_deref(), Lang::Id).await;
+            serde_json::to_value(v.unwrap()).unwrap()
+        }
+    };
+    let stage = view(None).await;
     assert_eq!(stage["status"], "received");
-    let full: Value = serde_json::from_slice(
-        &reports::lookup(&wa.store, now, &number, Some(&token), Lang::Id)
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let full = view(Some(token.clone())).await;
     assert_eq!(full["channel"], "whatsapp");
     assert_eq!(full["kind"], "complaint");
     assert_eq!(full["category"], "pertanahan");
@@ -404,7 +400,7 @@ async fn a_lapor_conversation_creates_a_report_with_a_photo() {
     assert_eq!(attachments.len(), 1);
     let object = wa
         .worker
-        .attachments
+        .files
         .inspect(attachments[0].as_str().unwrap())
         .await
         .unwrap()
@@ -522,7 +518,6 @@ async fn a_redelivered_message_is_processed_once() {
 
 #[tokio::test]
 async fn sample_events_drive_the_functions() {
-    use lapor_local::fake_graph::{LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
     let wa = Wa::start().await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
@@ -530,12 +525,10 @@ async fn sample_events_drive_the_functions() {
         lambda_http::request::from_str(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     // The local stack's parameters: the events verify and sign as the local run expects.
-    let webhook = whatsapp_webhook::State::new(
-        wa.sqs.clone(),
-        wa.queue_url.clone(),
-        LOCAL_VERIFY_TOKEN.into(),
-        LOCAL_APP_SECRET.into(),
-    );
+    let env = wa
+        .ctx
+        .env_with("WhatsAppWebhookFunction", &wa.graph.template_refs());
+    let webhook = whatsapp_webhook::State::build(&wa.ctx.config, &env).unwrap();
     let resp = whatsapp_webhook::handle(&webhook, load("whatsapp-webhook-verify.json"))
         .await
         .unwrap();
@@ -565,7 +558,7 @@ async fn sample_events_drive_the_functions() {
 
 #[tokio::test]
 async fn claims_leases_and_the_service_window_on_dynamodb() {
-    use lapor_shared::domain::whatsapp::Conversation;
+    use lapor_shared::domain::whatsapp::conversation::Conversation;
     use lapor_shared::ports::whatsapp::{Claim, WhatsAppStore};
     let wa = Wa::start().await;
     let s = &wa.store;

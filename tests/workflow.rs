@@ -1,4 +1,4 @@
-//! Analysis, forwarding and the agency hand-off (issue 3), through the local API router
+//! Analysis, forwarding and the agency hand-off, through the local API router
 //! (JWT authorizer emulation included), the real handlers, the real SDK and moto's
 //! DynamoDB and SQS. The forwarding queue's event source runs in the background as Lambda
 //! runs it, unless a test drives the forwarder itself.
@@ -13,7 +13,7 @@ use lapor_shared::domain::cases::Handoff;
 use lapor_shared::domain::error::StoreError;
 use lapor_shared::domain::regno::RegistrationNumber;
 use lapor_shared::ports::{FixedClock, HandoffQueues, OutboxStore, QueuedMessage, ReceiptOutcome};
-use lapor_shared::usecases::forwarding;
+use lapor_shared::usecases::forwarding::{AgencyCache, Forwarding};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -599,35 +599,32 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
     };
     assert_eq!(handoffs().await, 2);
     let queues = SqsQueues::new(st.sqs.clone());
-    let mut cache = forwarding::AgencyCache::default();
+    let mut cache = AgencyCache::default();
 
     // 1st attempt: killed after each send, before the outbox delete.
     let notifications = lapor_shared::adapters::sqs::SqsNotificationQueue::new(
         st.sqs.clone(),
         st.ctx.tables["NotificationQueue"].clone(),
     );
-    let outlets = |q| forwarding::Outlets {
+    let crashing = CrashAfterSend(&st.store);
+    let first = Forwarding {
+        outbox: &crashing,
         agencies: &st.store,
-        queues: q,
+        queues: &queues,
         notifications: &notifications,
     };
-    let r = forwarding::drain(
-        &CrashAfterSend(&st.store),
-        &outlets(&queues),
-        &mut cache,
-        &n,
-    )
-    .await;
+    let r = first.drain(&mut cache, &n).await;
     assert!(r.is_err());
     assert_eq!(handoffs().await, 2, "nothing completed");
     // 2nd attempt: killed between the two agencies (first send fine, then dies).
     let dying = CrashOnSecondSend(&queues, Default::default());
-    let out = forwarding::Outlets {
+    let second = Forwarding {
+        outbox: &st.store,
         agencies: &st.store,
         queues: &dying,
         notifications: &notifications,
     };
-    let r = forwarding::drain(&st.store, &out, &mut cache, &n).await;
+    let r = second.drain(&mut cache, &n).await;
     assert!(r.is_err());
     assert_eq!(handoffs().await, 1);
 
@@ -654,17 +651,13 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         r.body = m.body;
         event.records.push(r);
     }
-    let state = forwarder::State::new(
-        st.ctx.dynamodb.clone(),
-        st.ctx.table(),
-        st.sqs.clone(),
-        st.ctx.tables["NotificationQueue"].clone(),
-    );
-    let resp = forwarder::handle_sqs(&state, event.clone()).await;
+    let state =
+        forwarding::State::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
+    let resp = forwarding::handle_sqs(&state, event.clone()).await;
     assert!(resp.batch_item_failures.is_empty());
     assert_eq!(st.ctx.count_entities("outbox").await, 0);
     // Redelivered once more (at-least-once): nothing left to do, nothing sent.
-    let resp = forwarder::handle_sqs(&state, event).await;
+    let resp = forwarding::handle_sqs(&state, event).await;
     assert!(resp.batch_item_failures.is_empty());
 
     // Exactly one hand-off on each agency's queue, and one case each.
@@ -900,13 +893,9 @@ async fn the_sla_function_on_fixed_dates() {
     let ctx = Ctx::new().await;
     let cal = lapor_shared::domain::calendar::Calendar::embedded().unwrap();
     let submitted = datetime!(2026-11-02 09:00 +7);
-    let submit = submit_report::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        files(&ctx),
-        FixedClock(submitted),
-    )
-    .unwrap();
+    let submit = submit_report::State::build(&ctx.config, &ctx.env("SubmitReportFunction"))
+        .unwrap()
+        .with_clock(FixedClock(submitted));
     let mut numbers = Vec::new();
     for _ in 0..2 {
         let resp = submit_report::handle(
@@ -932,15 +921,9 @@ async fn the_sla_function_on_fixed_dates() {
 
     // The second report: analysis, then a request for information on Tuesday 3 November.
     let asked = datetime!(2026-11-03 10:00 +7);
-    let staff = staff_api::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        aws_sdk_sqs::Client::new(&ctx.config),
-        ctx.tables["ForwardingQueue"].clone(),
-        files(&ctx),
-        FixedClock(asked),
-    )
-    .unwrap();
+    let staff = staff_api::State::build(&ctx.config, &ctx.env("StaffApiFunction"))
+        .unwrap()
+        .with_clock(FixedClock(asked));
     for (action, body) in [
         ("analysis", json!({})),
         (
@@ -968,9 +951,10 @@ async fn the_sla_function_on_fixed_dates() {
     let run = |at: time::OffsetDateTime| {
         let ctx = &ctx;
         async move {
-            let s =
-                sla_monitor::State::new(ctx.dynamodb.clone(), ctx.table(), FixedClock(at)).unwrap();
-            let r = sla_monitor::run_once(&s).await.unwrap();
+            let s = deadlines::State::build(&ctx.config, &ctx.env("DeadlinesFunction"))
+                .unwrap()
+                .with_clock(FixedClock(at));
+            let r = deadlines::run_once(&s).await.unwrap();
             (
                 r.flagged_approaching,
                 r.flagged_overdue,
@@ -998,7 +982,9 @@ async fn the_sla_function_on_fixed_dates() {
     );
 
     let later = FixedClock(datetime!(2026-11-21 08:00 +7));
-    let get = get_report::State::new(ctx.dynamodb.clone(), ctx.table(), files(&ctx), later);
+    let get = get_report::State::build(&ctx.config, &ctx.env("GetReportFunction"))
+        .unwrap()
+        .with_clock(later);
     let resp = get_report::handle(
         &get,
         request("GET", &format!("/v1/reports/{}", numbers[0]), &[], None),
@@ -1019,15 +1005,9 @@ async fn the_sla_function_on_fixed_dates() {
     assert_eq!(body_json(&resp)["status"], "rejected");
 
     // The analysts' overdue queue, served by the index.
-    let staff_later = staff_api::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        aws_sdk_sqs::Client::new(&ctx.config),
-        ctx.tables["ForwardingQueue"].clone(),
-        files(&ctx),
-        later,
-    )
-    .unwrap();
+    let staff_later = staff_api::State::build(&ctx.config, &ctx.env("StaffApiFunction"))
+        .unwrap()
+        .with_clock(later);
     let req = with_claims(
         request("GET", "/v1/staff/reports?overdue=true", &[], None).with_query_string_parameters(
             std::collections::HashMap::from([("overdue".to_string(), "true".to_string())]),
@@ -1074,95 +1054,55 @@ async fn sample_events_drive_the_new_functions() {
     let http = |name: &str| {
         lambda_http::request::from_str(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
-    let sqs = aws_sdk_sqs::Client::new(&ctx.config);
-    let fq = ctx.tables["ForwardingQueue"].clone();
-
     // A report waiting in the triage queue, listed through the staff sample (claims included).
-    let submit = submit_report::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        files(&ctx),
-        lapor_shared::ports::SystemClock,
-    )
-    .unwrap();
+    let submit =
+        submit_report::State::build(&ctx.config, &ctx.env("SubmitReportFunction")).unwrap();
     let resp = submit_report::handle(&submit, http("submit-report.json"))
         .await
         .unwrap();
     assert_eq!(resp.status(), 201);
-    let staff = staff_api::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        sqs.clone(),
-        fq.clone(),
-        files(&ctx),
-        lapor_shared::ports::SystemClock,
-    )
-    .unwrap();
+    let staff = staff_api::State::build(&ctx.config, &ctx.env("StaffApiFunction")).unwrap();
     let resp = staff_api::handle(&staff, http("staff-api.json"))
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", body_json(&resp));
     assert_eq!(body_json(&resp)["reports"].as_array().unwrap().len(), 1);
 
-    let agency = agency_api::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        sqs.clone(),
-        fq.clone(),
-        files(&ctx),
-        lapor_shared::ports::SystemClock,
-    );
+    let agency = agency_api::State::build(&ctx.config, &ctx.env("AgencyApiFunction")).unwrap();
     let resp = agency_api::handle(&agency, http("agency-api.json"))
         .await
         .unwrap();
     assert_eq!(resp.status(), 401, "the sample key is not onboarded");
 
-    let followup = report_followup::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        sqs.clone(),
-        fq,
-        files(&ctx),
-        lapor_shared::ports::SystemClock,
-    );
-    let resp = report_followup::handle(&followup, http("report-followup.json"))
+    let followup = citizen_api::State::build(&ctx.config, &ctx.env("CitizenApiFunction")).unwrap();
+    let resp = citizen_api::handle(&followup, http("citizen-api.json"))
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(body_json(&resp)["error"]["code"], "report_not_found");
 
     // The forwarder: the malformed record is the only failure reported.
-    let fwd = forwarder::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        sqs,
-        ctx.tables["NotificationQueue"].clone(),
-    );
+    let fwd = forwarding::State::build(&ctx.config, &ctx.env("ForwardingFunction")).unwrap();
     let event = |name: &str| {
         lambda_http::lambda_runtime::LambdaEvent::new(
             serde_json::from_str::<Value>(&text(name)).unwrap(),
             lambda_http::lambda_runtime::Context::default(),
         )
     };
-    let out = forwarder::handle(&fwd, event("forwarder-sqs.json"))
+    let out = forwarding::handle(&fwd, event("forwarding-sqs.json"))
         .await
         .unwrap();
     assert_eq!(
         out,
         json!({"batchItemFailures": [{"itemIdentifier": "0f5c7a1e-0002-4c3b-9d2a-sample000002"}]})
     );
-    let out = forwarder::handle(&fwd, event("scheduled.json"))
+    let out = forwarding::handle(&fwd, event("scheduled.json"))
         .await
         .unwrap();
     assert_eq!(out, json!({"delivered": 0, "failed": 0}));
 
-    let sla = sla_monitor::State::new(
-        ctx.dynamodb.clone(),
-        ctx.table(),
-        lapor_shared::ports::SystemClock,
-    )
-    .unwrap();
-    let out = sla_monitor::handle(&sla, event("scheduled.json"))
+    let sla = deadlines::State::build(&ctx.config, &ctx.env("DeadlinesFunction")).unwrap();
+    let out = deadlines::handle(&sla, event("scheduled.json"))
         .await
         .unwrap();
     assert_eq!(out["failed"], 0);
@@ -1187,10 +1127,12 @@ async fn agency_keys_rotate_without_a_redeploy() {
     };
     assert_eq!(poll(old.clone()).await, 200);
     let now = time::OffsetDateTime::now_utc();
+    let keys = lapor_shared::usecases::onboarding::Onboarding {
+        store: &st.store,
+        queues: &(),
+    };
     // With a grace period both keys work; only hashes are stored.
-    let new = lapor_shared::domain::agencies::rotate_key(&st.store, "kemenkes", 3600, now)
-        .await
-        .unwrap();
+    let new = keys.rotate_key("kemenkes", 3600, now).await.unwrap();
     let new = format!("Bearer {}", new.as_str());
     assert_eq!(poll(old.clone()).await, 200);
     assert_eq!(poll(new.clone()).await, 200);
@@ -1200,9 +1142,7 @@ async fn agency_keys_rotate_without_a_redeploy() {
         "keys are stored only as hashes"
     );
     // Rotating again without grace: the previous key stops at once.
-    let newest = lapor_shared::domain::agencies::rotate_key(&st.store, "kemenkes", 0, now)
-        .await
-        .unwrap();
+    let newest = keys.rotate_key("kemenkes", 0, now).await.unwrap();
     assert_eq!(poll(new).await, 401);
     assert_eq!(poll(format!("Bearer {}", newest.as_str())).await, 200);
 }

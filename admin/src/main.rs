@@ -14,9 +14,10 @@
 
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::sqs::SqsQueueAdmin;
-use lapor_shared::domain::agencies::{self, DEFAULT_VISIBILITY_SECONDS};
+use lapor_shared::domain::agencies::DEFAULT_VISIBILITY_SECONDS;
 use lapor_shared::domain::directory::{self, Agency, AgencyKind};
 use lapor_shared::ports::AgencyStore;
+use lapor_shared::usecases::onboarding::Onboarding;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -78,6 +79,10 @@ async fn main() -> Result<(), BoxError> {
         .value("--queue-prefix")
         .unwrap_or_else(|| "lapor-handoff-".into());
     let admin = SqsQueueAdmin::new(aws_sdk_sqs::Client::new(&config), prefix);
+    let onboarding = Onboarding {
+        store: &store,
+        queues: &admin,
+    };
     let now = time::OffsetDateTime::now_utc();
     match command.as_str() {
         "onboard" => {
@@ -92,7 +97,7 @@ async fn main() -> Result<(), BoxError> {
                 vec![agency_from_args(&args, &code)?]
             };
             for a in &list {
-                let done = agencies::onboard(&store, &admin, a, visibility, now).await?;
+                let done = onboarding.onboard(a, visibility, now).await?;
                 match done.key {
                     // Shown once; only its hash is stored.
                     Some(key) => {
@@ -111,7 +116,9 @@ async fn main() -> Result<(), BoxError> {
                 Some(v) => v.parse()?,
                 None => 24,
             };
-            let key = agencies::rotate_key(&store, &code, grace_hours * 3600, now).await?;
+            let key = onboarding
+                .rotate_key(&code, grace_hours * 3600, now)
+                .await?;
             println!("{code}\t{}", key.as_str());
             eprintln!("The previous key stops working in {grace_hours} h.");
         }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use lapor_local::{auth::DevAuth, events, provision, server, stack, template::Template};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::sqs::SqsQueueAdmin;
+use lapor_shared::usecases::onboarding::Onboarding;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -54,21 +55,19 @@ async fn main() -> Result<(), BoxError> {
         aws_sdk_sqs::Client::new(&config),
         format!("{prefix}handoff-"),
     );
+    let onboarding = Onboarding {
+        store: &store,
+        queues: &queue_admin,
+    };
     let now = time::OffsetDateTime::now_utc();
     let mut agency_keys = serde_json::Map::new();
     for a in lapor_shared::domain::directory::agencies() {
-        let done = lapor_shared::domain::agencies::onboard(
-            &store,
-            &queue_admin,
-            a,
-            LOCAL_VISIBILITY_SECONDS,
-            now,
-        )
-        .await?;
+        let done = onboarding.onboard(a, LOCAL_VISIBILITY_SECONDS, now).await?;
         let key = match done.key {
             Some(k) => k.as_str().to_string(),
             // Onboarded by an earlier run on the same moto: issue a fresh key.
-            None => lapor_shared::domain::agencies::rotate_key(&store, &a.code, 0, now)
+            None => onboarding
+                .rotate_key(&a.code, 0, now)
                 .await?
                 .as_str()
                 .to_string(),
@@ -98,7 +97,7 @@ async fn main() -> Result<(), BoxError> {
 
     let functions = template.functions();
     let routes = template.routes();
-    let stack = stack::build(&functions, &config, &refs)?;
+    let stack = stack::build(&template, &functions, &config, &refs)?;
     let app = server::router(&routes, &stack.http, Some(auth.clone()));
 
     let sqs = aws_sdk_sqs::Client::new(&config);

@@ -202,7 +202,7 @@ async fn invoke(
     resp
 }
 
-// ---- Web (issue 6): the static files of web/ on every path outside /v1 ----
+// ---- Web: the static files of web/ on every path outside /v1 ----
 
 /// Where the web front end is served from: `LAPOR_WEB_DIR`, else `web` in the current
 /// directory when it exists (`scripts/run` and `scripts/test` start the stack from the
@@ -312,7 +312,7 @@ pub fn router(
     router_with_web(routes, handlers, auth, web)
 }
 
-// ---- end of Web (issue 6) ----
+// ---- end of Web ----
 
 /// Builds the router: every route of the template whose binary has a handler. Routes with
 /// an authorizer are checked with `auth` (the local JWT authorizer); without it they answer

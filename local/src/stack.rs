@@ -1,37 +1,38 @@
-//! Wires the functions of this repository to the template: one state per binary (as its
-//! `main` builds it at cold start), shared by its HTTP routes, SQS event sources and
-//! schedules.
+//! Wires the functions of this repository to the template: one state per function, built by
+//! the same constructor its Lambda `main` calls (`State::build` with the process's SDK
+//! configuration and the environment the template declares for it), shared by its HTTP
+//! routes, SQS event sources, stream and schedules.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
-use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::ports::SystemClock;
+use lapor_shared::adapters::aws::SdkConfig;
+use lapor_shared::adapters::env::ConfigError;
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::http::error::error_response;
 
 use crate::events::{ScheduleHandler, SqsHandler, schedule_handler, sqs_handler};
 use crate::server::{Handler, HandlerFuture};
 use crate::streams::{StreamHandler, stream_handler};
-use crate::template::FunctionSpec;
+use crate::template::{FunctionSpec, Template};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-fn internal_error() -> Response<Body> {
-    lapor_shared::http::error_response(
-        &lapor_shared::domain::error::ApiError::Internal,
-        Default::default(),
-    )
-}
-
-fn wrap<S, F, Fut>(state: Arc<S>, f: F) -> Handler
+fn http<S, F, Fut>(state: S, f: F) -> Handler
 where
     S: Send + Sync + 'static,
     F: Fn(Arc<S>, Request) -> Fut + Send + Sync + Copy + 'static,
     Fut: std::future::Future<Output = Result<Response<Body>, lambda_http::Error>> + Send + 'static,
 {
+    let state = Arc::new(state);
     Arc::new(move |req| -> HandlerFuture {
         let state = state.clone();
-        Box::pin(async move { f(state, req).await.unwrap_or_else(|_| internal_error()) })
+        Box::pin(async move {
+            f(state, req)
+                .await
+                .unwrap_or_else(|_| error_response(&ApiError::Internal, Default::default()))
+        })
     })
 }
 
@@ -44,149 +45,95 @@ pub struct Stack {
     pub schedules: HashMap<String, ScheduleHandler>,
 }
 
-/// Builds the handlers of every function in `functions`. `refs` resolves `!Ref` (table
-/// names, queue URLs) the way CloudFormation would.
-pub fn build(
-    functions: &[FunctionSpec],
-    config: &aws_config::SdkConfig,
-    refs: &BTreeMap<String, String>,
-) -> Result<Stack, BoxError> {
-    let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let mut stack = Stack::default();
-    let files =
-        |env: &dyn Fn(&str) -> Result<String, BoxError>| -> Result<S3Attachments, BoxError> {
-            Ok(S3Attachments::new(config, env("ATTACHMENTS_BUCKET")?))
-        };
-    for f in functions {
-        let env = |name: &str| -> Result<String, BoxError> {
-            f.env_refs
-                .get(name)
-                .and_then(|id| refs.get(id))
-                .cloned()
-                .ok_or_else(|| format!("{}: {name} does not resolve", f.logical_id).into())
-        };
-        match f.binary.as_str() {
+impl Stack {
+    /// Adds one function, built from `env`, under its binary's name.
+    fn add(
+        &mut self,
+        binary: &str,
+        config: &SdkConfig,
+        env: &BTreeMap<String, String>,
+    ) -> Result<(), BoxError> {
+        let name = binary.to_string();
+        match binary {
             "submit-report" => {
-                let s = submit_report::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    files(&env)?,
-                    SystemClock,
-                )?;
-                let h = wrap(Arc::new(s), |s, r| async move {
-                    submit_report::handle(&s, r).await
-                });
-                stack.http.insert(f.binary.clone(), h);
+                let h = http(
+                    submit_report::State::build(config, env)?,
+                    |s, r| async move { submit_report::handle(&s, r).await },
+                );
+                self.http.insert(name, h);
             }
             "get-report" => {
-                let s = get_report::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    files(&env)?,
-                    SystemClock,
-                );
-                let h = wrap(Arc::new(s), |s, r| async move {
+                let h = http(get_report::State::build(config, env)?, |s, r| async move {
                     get_report::handle(&s, r).await
                 });
-                stack.http.insert(f.binary.clone(), h);
-            }
-            "attachment-upload" => {
-                let s = attachment_upload::State::new(files(&env)?);
-                let h = wrap(Arc::new(s), |s, r| async move {
-                    attachment_upload::handle(&s, r).await
-                });
-                stack.http.insert(f.binary.clone(), h);
-            }
-            "stats-api" => {
-                let s = stats_api::State::new(dynamodb.clone(), env("TABLE_NAME")?);
-                let h = wrap(
-                    Arc::new(s),
-                    |s, r| async move { stats_api::handle(&s, r).await },
-                );
-                stack.http.insert(f.binary.clone(), h);
-            }
-            "stats-aggregator" => {
-                let s = Arc::new(stats_aggregator::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                ));
-                stack.streams.insert(
-                    f.binary.clone(),
-                    stream_handler(move |event| {
-                        let s = s.clone();
-                        async move { Ok(stats_aggregator::handle(&s, event).await) }
-                    }),
-                );
+                self.http.insert(name, h);
             }
             "list-categories" => {
-                let h = wrap(Arc::new(()), |_, r| list_categories::handle(r));
-                stack.http.insert(f.binary.clone(), h);
+                self.http
+                    .insert(name, http((), |_, r| list_categories::handle(r)));
+            }
+            "attachment-upload" => {
+                let h = http(
+                    attachment_upload::State::build(config, env)?,
+                    |s, r| async move { attachment_upload::handle(&s, r).await },
+                );
+                self.http.insert(name, h);
             }
             "staff-api" => {
-                let s = staff_api::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    sqs.clone(),
-                    env("FORWARDING_QUEUE_URL")?,
-                    files(&env)?,
-                    SystemClock,
-                )?;
-                let h = wrap(
-                    Arc::new(s),
-                    |s, r| async move { staff_api::handle(&s, r).await },
-                );
-                stack.http.insert(f.binary.clone(), h);
+                let h = http(staff_api::State::build(config, env)?, |s, r| async move {
+                    staff_api::handle(&s, r).await
+                });
+                self.http.insert(name, h);
             }
             "agency-api" => {
-                let s = agency_api::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    lapor_shared::adapters::sqs::long_poll_client(config),
-                    env("FORWARDING_QUEUE_URL")?,
-                    files(&env)?,
-                    SystemClock,
-                );
-                let h = wrap(Arc::new(s), |s, r| async move {
+                let h = http(agency_api::State::build(config, env)?, |s, r| async move {
                     agency_api::handle(&s, r).await
                 });
-                stack.http.insert(f.binary.clone(), h);
+                self.http.insert(name, h);
             }
-            "report-followup" => {
-                let s = report_followup::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    sqs.clone(),
-                    env("FORWARDING_QUEUE_URL")?,
-                    files(&env)?,
-                    SystemClock,
-                );
-                let h = wrap(Arc::new(s), |s, r| async move {
-                    report_followup::handle(&s, r).await
+            "citizen-api" => {
+                let h = http(citizen_api::State::build(config, env)?, |s, r| async move {
+                    citizen_api::handle(&s, r).await
                 });
-                stack.http.insert(f.binary.clone(), h);
+                self.http.insert(name, h);
             }
-            "forwarder" => {
-                let s = Arc::new(forwarder::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    sqs.clone(),
-                    env("NOTIFICATION_QUEUE_URL")?,
-                ));
-                let s2 = s.clone();
-                stack.sqs.insert(
-                    f.binary.clone(),
+            "stats-api" => {
+                let h = http(stats_api::State::build(config, env)?, |s, r| async move {
+                    stats_api::handle(&s, r).await
+                });
+                self.http.insert(name, h);
+            }
+            "whatsapp-webhook" => {
+                let h = http(
+                    whatsapp_webhook::State::build(config, env)?,
+                    |s, r| async move { whatsapp_webhook::handle(&s, r).await },
+                );
+                self.http.insert(name, h);
+            }
+            "stats-aggregator" => {
+                let s = Arc::new(stats_aggregator::State::build(config, env)?);
+                let h = stream_handler(move |event| {
+                    let s = s.clone();
+                    async move { Ok(stats_aggregator::handle(&s, event).await) }
+                });
+                self.streams.insert(name, h);
+            }
+            "forwarding" => {
+                let s = Arc::new(forwarding::State::build(config, env)?);
+                let sweep = s.clone();
+                self.sqs.insert(
+                    name.clone(),
                     sqs_handler(move |event| {
                         let s = s.clone();
-                        async move { Ok(forwarder::handle_sqs(&s, event).await) }
+                        async move { Ok(forwarding::handle_sqs(&s, event).await) }
                     }),
                 );
-                stack.schedules.insert(
-                    f.binary.clone(),
+                self.schedules.insert(
+                    name,
                     schedule_handler(move |_| {
-                        let s = s2.clone();
+                        let s = sweep.clone();
                         async move {
-                            match forwarder::handle_schedule(&s).await {
+                            match forwarding::handle_schedule(&s).await {
                                 (_, 0) => Ok(()),
                                 (_, failed) => Err(format!("{failed} hand-offs not delivered")),
                             }
@@ -194,102 +141,73 @@ pub fn build(
                     }),
                 );
             }
-            "notifier" => {
-                // Needs the WhatsApp API parameters (the local fake's, see fake_graph.rs).
-                let graph = match (
-                    env("WHATSAPP_API_BASE"),
-                    env("WHATSAPP_ACCESS_TOKEN"),
-                    env("WHATSAPP_PHONE_NUMBER_ID"),
-                ) {
-                    (Ok(base), Ok(token), Ok(phone)) => {
-                        lapor_shared::adapters::graph::GraphApi::new(base, token, phone)?
-                    }
-                    _ => {
-                        tracing::warn!(function = %f.logical_id, "no WhatsApp API configured; not run locally");
-                        continue;
-                    }
-                };
-                let s = Arc::new(notifier::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    graph,
-                    SystemClock,
-                ));
-                stack.sqs.insert(
-                    f.binary.clone(),
-                    sqs_handler(move |event| {
-                        let s = s.clone();
-                        async move { Ok(notifier::handle_sqs(&s, event).await) }
-                    }),
-                );
-            }
-            "whatsapp-webhook" => {
-                let (Ok(verify), Ok(secret)) =
-                    (env("WHATSAPP_VERIFY_TOKEN"), env("WHATSAPP_APP_SECRET"))
-                else {
-                    tracing::warn!(function = %f.logical_id, "no WhatsApp secrets configured; not run locally");
-                    continue;
-                };
-                let s = whatsapp_webhook::State::new(
-                    sqs.clone(),
-                    env("WHATSAPP_INBOUND_QUEUE_URL")?,
-                    verify,
-                    secret,
-                );
-                let h = wrap(Arc::new(s), |s, r| async move {
-                    whatsapp_webhook::handle(&s, r).await
+            "notifications" => {
+                let s = Arc::new(notifications::State::build(config, env)?);
+                let h = sqs_handler(move |event| {
+                    let s = s.clone();
+                    async move { Ok(notifications::handle_sqs(&s, event).await) }
                 });
-                stack.http.insert(f.binary.clone(), h);
+                self.sqs.insert(name, h);
             }
             "whatsapp-worker" => {
-                let graph = match (
-                    env("WHATSAPP_API_BASE"),
-                    env("WHATSAPP_ACCESS_TOKEN"),
-                    env("WHATSAPP_PHONE_NUMBER_ID"),
-                ) {
-                    (Ok(base), Ok(token), Ok(phone)) => {
-                        lapor_shared::adapters::graph::GraphApi::new(base, token, phone)?
-                    }
-                    _ => {
-                        tracing::warn!(function = %f.logical_id, "no WhatsApp API configured; not run locally");
-                        continue;
-                    }
-                };
-                let s = Arc::new(whatsapp_worker::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    files(&env)?,
-                    graph,
-                    SystemClock,
-                )?);
-                stack.sqs.insert(
-                    f.binary.clone(),
-                    sqs_handler(move |event| {
-                        let s = s.clone();
-                        async move { Ok(whatsapp_worker::handle_sqs(&s, event).await) }
-                    }),
-                );
+                let s = Arc::new(whatsapp_worker::State::build(config, env)?);
+                let h = sqs_handler(move |event| {
+                    let s = s.clone();
+                    async move { Ok(whatsapp_worker::handle_sqs(&s, event).await) }
+                });
+                self.sqs.insert(name, h);
             }
-            "sla-monitor" => {
-                let s = Arc::new(sla_monitor::State::new(
-                    dynamodb.clone(),
-                    env("TABLE_NAME")?,
-                    SystemClock,
-                )?);
-                stack.schedules.insert(
-                    f.binary.clone(),
-                    schedule_handler(move |_| {
-                        let s = s.clone();
-                        async move {
-                            sla_monitor::run_once(&s)
-                                .await
-                                .map(|_| ())
-                                .map_err(|e| e.to_string())
-                        }
-                    }),
-                );
+            "deadlines" => {
+                let s = Arc::new(deadlines::State::build(config, env)?);
+                let h = schedule_handler(move |_| {
+                    let s = s.clone();
+                    async move {
+                        deadlines::run_once(&s)
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    }
+                });
+                self.schedules.insert(name, h);
             }
             other => tracing::warn!(binary = other, "unknown binary in template"),
+        }
+        Ok(())
+    }
+}
+
+/// Builds the handlers of every function in `functions`, each from the environment the
+/// template declares for it, with `refs` resolving `!Ref` (table names, queue URLs,
+/// parameters) the way CloudFormation would. A function whose environment lacks a value
+/// (the WhatsApp functions without the Graph API's parameters) is left out with a warning.
+pub fn build(
+    template: &Template,
+    functions: &[FunctionSpec],
+    config: &SdkConfig,
+    refs: &BTreeMap<String, String>,
+) -> Result<Stack, BoxError> {
+    let mut stack = Stack::default();
+    for f in functions {
+        // A parameter without a default and no local value (the WhatsApp secrets without
+        // the fake Graph API) leaves its function out, like a missing value does.
+        let env = match template.function_env(&f.logical_id, refs) {
+            Ok(env) => env,
+            Err(e) => {
+                tracing::warn!(function = %f.logical_id, error = %e, "not configured; not run locally");
+                continue;
+            }
+        };
+        match stack.add(&f.binary, config, &env) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.downcast_ref::<ConfigError>(),
+                    Some(ConfigError::Missing(_))
+                ) =>
+            {
+                tracing::warn!(function = %f.logical_id, error = %e, "not configured; not run locally");
+            }
+            Err(e) => return Err(format!("{}: {e}", f.logical_id).into()),
         }
     }
     Ok(stack)

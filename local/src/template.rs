@@ -717,12 +717,12 @@ mod tests {
                 "http://q/notify".to_string(),
             ),
         ]);
-        let env = t.function_env("ForwarderFunction", &refs).unwrap();
+        let env = t.function_env("ForwardingFunction", &refs).unwrap();
         assert_eq!(env["TABLE_NAME"], "t-ReportsTable", "a Globals !Ref");
         assert_eq!(env["RUST_LOG"], "info", "a Globals literal");
         assert_eq!(env["NOTIFICATION_QUEUE_URL"], "http://q/notify");
         assert!(
-            t.function_env("ForwarderFunction", &BTreeMap::new())
+            t.function_env("ForwardingFunction", &BTreeMap::new())
                 .is_err(),
             "an unresolved !Ref is an error"
         );

@@ -1,16 +1,19 @@
 //! In-process cost of the two hottest use cases, without any I/O: a submission
-//! (`reports::submit`: validation, due date, numbering, sealing the idempotent answer, the
-//! in-memory transaction) and a status lookup (`reports::lookup`: stage view and full view),
-//! on the in-memory ports. Run by `scripts/bench`, which copies the medians into BENCHMARKS.md;
-//! by hand: `cargo bench -p lapor-shared --bench service`.
+//! (`Reports::submit`: validation, due date, numbering, sealing the idempotent answer, the
+//! in-memory transaction) and a status lookup (`Reports::view`: stage view and full view),
+//! on the in-memory ports, each with the JSON reading and writing its handler does. Run by
+//! `scripts/bench`, which copies the medians into BENCHMARKS.md; by hand:
+//! `cargo bench -p lapor-shared --bench service`.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use lapor_shared::adapters::memory::{MemoryAttachments, MemoryStore};
 use lapor_shared::domain::calendar::Calendar;
+use lapor_shared::domain::error::decode;
 use lapor_shared::domain::i18n::Lang;
 use lapor_shared::domain::idempotency::IdempotencyKey;
+use lapor_shared::domain::regno::RegistrationNumber;
 use lapor_shared::domain::report::Channel;
-use lapor_shared::usecases::reports::{lookup, submit};
+use lapor_shared::usecases::reports::{Idempotency, Reports, Submission, Submitted};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -30,35 +33,51 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// What the submission handler does with a body: read it, submit, write the receipt.
+async fn submit(
+    reports: &Reports<'_, MemoryStore, MemoryAttachments>,
+    raw: &[u8],
+    key: Option<IdempotencyKey>,
+) -> (Submitted, Vec<u8>) {
+    let body: Value = serde_json::from_slice(raw).expect("JSON");
+    let submission = Submission {
+        input: decode(&body).expect("a submission"),
+        channel: Channel::Web,
+        idempotency: key.map(|k| Idempotency::of(k, &body)),
+        desk: None,
+    };
+    let out = reports.submit(NOW, submission).await.expect("submitted");
+    let answer = serde_json::to_vec(&out.receipt).expect("receipt");
+    (out, answer)
+}
+
 fn benches(c: &mut Criterion) {
     let rt = runtime();
     let calendar = Calendar::embedded().expect("calendar data");
     let raw = body();
-    let attachments = MemoryAttachments::default();
+    let files = MemoryAttachments::default();
 
     let store = MemoryStore::new();
+    let reports = Reports {
+        store: &store,
+        files: &files,
+        calendar,
+    };
     c.bench_function("submit/web", |b| {
         b.to_async(&rt).iter(|| async {
-            let body: Value = serde_json::from_slice(&raw).expect("JSON");
-            let out = submit(
-                &store,
-                &attachments,
-                calendar,
-                NOW,
-                &body,
-                Channel::Web,
-                None,
-                None,
-            )
-            .await
-            .expect("submitted");
-            assert!(out.registration_number.is_some());
-            out
+            let (out, answer) = submit(&reports, &raw, None).await;
+            assert!(!out.replayed);
+            answer
         })
     });
 
     // With an Idempotency-Key: the answer is sealed (ChaCha20-Poly1305) and stored too.
     let store = MemoryStore::new();
+    let reports = Reports {
+        store: &store,
+        files: &files,
+        calendar,
+    };
     let mut n = 0u64;
     c.bench_function("submit/web+idempotency-key", |b| {
         b.to_async(&rt).iter_batched(
@@ -67,25 +86,11 @@ fn benches(c: &mut Criterion) {
                 IdempotencyKey::parse(&format!("bench-{n}")).expect("key")
             },
             |key| {
-                let store = &store;
-                let attachments = &attachments;
-                let raw = &raw;
+                let (reports, raw) = (&reports, &raw);
                 async move {
-                    let body: Value = serde_json::from_slice(raw).expect("JSON");
-                    let out = submit(
-                        store,
-                        attachments,
-                        calendar,
-                        NOW,
-                        &body,
-                        Channel::Web,
-                        Some(&key),
-                        None,
-                    )
-                    .await
-                    .expect("submitted");
+                    let (out, answer) = submit(reports, raw, Some(key)).await;
                     assert!(!out.replayed);
-                    out
+                    answer
                 }
             },
             BatchSize::SmallInput,
@@ -94,40 +99,22 @@ fn benches(c: &mut Criterion) {
 
     // One stored report, looked up as the public (stage) and the token holder (full) would.
     let store = MemoryStore::new();
-    let first = rt
-        .block_on(submit(
-            &store,
-            &attachments,
-            calendar,
-            NOW,
-            &serde_json::from_slice(&raw).expect("JSON"),
-            Channel::Web,
-            None,
-            None,
-        ))
-        .expect("submitted");
-    let answer: Value = serde_json::from_slice(&first.body).expect("answer");
-    let number = answer["registration_number"]
-        .as_str()
-        .expect("number")
-        .to_string();
-    let token = answer["tracking_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
-    c.bench_function("lookup/stage", |b| {
-        b.to_async(&rt).iter(|| async {
-            lookup(&store, NOW, &number, None, Lang::Id)
-                .await
-                .expect("found")
-        })
-    });
+    let reports = Reports {
+        store: &store,
+        files: &files,
+        calendar,
+    };
+    let (first, _) = rt.block_on(submit(&reports, &raw, None));
+    let number = first.receipt.registration_number.clone();
+    let token = first.receipt.tracking_token.clone();
+    let view = async |token: Option<&str>| {
+        let n = RegistrationNumber::parse(&number).expect("number");
+        let view = reports.view(NOW, &n, token, Lang::Id).await.expect("found");
+        serde_json::to_vec(&view).expect("view")
+    };
+    c.bench_function("lookup/stage", |b| b.to_async(&rt).iter(|| view(None)));
     c.bench_function("lookup/full", |b| {
-        b.to_async(&rt).iter(|| async {
-            lookup(&store, NOW, &number, Some(&token), Lang::Id)
-                .await
-                .expect("found")
-        })
+        b.to_async(&rt).iter(|| view(Some(&token)))
     });
 }
 

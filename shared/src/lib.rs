@@ -15,5 +15,5 @@ pub mod domain;
 pub mod ports;
 pub mod usecases;
 
-#[cfg(feature = "lambda")]
+#[cfg(any(feature = "lambda", feature = "events"))]
 pub mod http;

@@ -316,7 +316,7 @@ async fn dynamodb_queue_pages_by_due_date() {
         (
             r.due_date.map_or(
                 "9999-12-31".to_string(),
-                lapor_shared::usecases::reports::format_date,
+                lapor_shared::domain::calendar::format_date,
             ),
             r.registration_number.to_string(),
         )

@@ -1,5 +1,5 @@
-//! Property tests (proptest) for every parser and validator that takes outside input
-//! (issue 5, "Contract and input"): registration numbers, NIK, phone numbers, tokens,
+//! Property tests (proptest) for every parser and validator that takes outside input:
+//! registration numbers, NIK, phone numbers, tokens,
 //! case ids and receipts, queue cursors, JSON bodies, attachments, desk hours, the
 //! calendar, WhatsApp signatures, payloads and the conversation. The first property of
 //! every group is "never panics on any input"; the others pin down what valid input
@@ -19,28 +19,48 @@ use lapor_shared::domain::cases::{
     CaseId, Handoff, HandoffKind, HandoffMessage, is_agency_code, make_receipt, open_receipt,
 };
 use lapor_shared::domain::desk::{self, CLOSES, DeskHours, OPENS};
-use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::error::{ApiError, decode, parse_json_object};
 use lapor_shared::domain::geo;
 use lapor_shared::domain::idempotency::IdempotencyKey;
 use lapor_shared::domain::identity::{Nik, NikError, Phone};
 use lapor_shared::domain::regno::{ALPHABET, RegistrationNumber, RegistrationNumberError};
 use lapor_shared::domain::report::Channel;
-use lapor_shared::domain::submission::{parse_json_object, validate_submission};
+use lapor_shared::domain::report::NewReport;
+use lapor_shared::domain::submission::validate_submission;
 use lapor_shared::domain::token::{TrackingToken, hash_token, verify_token};
-use lapor_shared::domain::whatsapp::conversation::{
-    self, Conversation, Outcome, Step, match_province, on_text, submission_body,
-};
+use lapor_shared::domain::whatsapp::conversation::{self, Conversation, Step};
+use lapor_shared::domain::whatsapp::flow::{self, Outcome, match_province, on_text};
 use lapor_shared::domain::whatsapp::payload::{InboundMessage, MAX_TEXT_CHARS, parse_webhook};
 use lapor_shared::domain::whatsapp::signature::sign;
-use lapor_shared::domain::whatsapp::{texts, verify_signature};
+use lapor_shared::domain::whatsapp::signature::verify_signature;
+use lapor_shared::domain::whatsapp::texts;
 use lapor_shared::ports::QueueCursor;
+use lapor_shared::usecases::agency::poll::parse_poll;
+use lapor_shared::usecases::staff::decisions::Action;
+use lapor_shared::usecases::staff::queue::parse_queue_query;
+use lapor_shared::usecases::staff::user::StaffUser;
 use lapor_shared::usecases::whatsapp::webhook;
-use lapor_shared::usecases::{agency, forwarding, notifications, staff};
+use lapor_shared::usecases::{forwarding, notifications};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use time::macros::{date, datetime};
 use time::{Date, Duration, OffsetDateTime, UtcOffset, Weekday};
 use ulid::Ulid;
+
+/// A JSON body read and validated, as the submission handlers do.
+fn validate_body(v: &Value, channel: Channel, today: Date) -> Result<NewReport, ApiError> {
+    validate_submission(decode(v)?, channel, today)
+}
+
+/// An upload request's JSON body read and validated, as its handler does.
+fn upload(v: &Value) -> Result<attachments::UploadRequest, ApiError> {
+    validate_upload_request(decode(v)?)
+}
+
+/// The submission a confirmed conversation makes, as JSON.
+fn submission_body(conv: &Conversation) -> Value {
+    serde_json::to_value(flow::submission_input(conv)).expect("a submission serialises")
+}
 
 // ---- shared strategies -------------------------------------------------------------------
 
@@ -618,7 +638,7 @@ fn submission_like() -> BoxedStrategy<Value> {
 }
 
 fn check_submission(v: &Value) -> Result<(), TestCaseError> {
-    match validate_submission(v, Channel::Web, TODAY) {
+    match validate_body(v, Channel::Web, TODAY) {
         Ok(r) => {
             let t = r.title.chars().count();
             prop_assert!((5..=150).contains(&t));
@@ -792,7 +812,7 @@ proptest! {
             ].boxed()),
         ]),
     ]) {
-        match validate_upload_request(&v) {
+        match upload(&v) {
             Ok(req) => {
                 prop_assert!(valid_filename(&req.filename));
                 prop_assert_eq!(req.filename.trim(), req.filename.as_str());
@@ -811,7 +831,7 @@ proptest! {
         size in 1u64..=10 * 1024 * 1024,
     ) {
         let v = json!({"filename": name, "content_type": t.mime(), "size": size});
-        let req = validate_upload_request(&v).unwrap();
+        let req = upload(&v).unwrap();
         prop_assert_eq!(req.media, t);
         prop_assert_eq!(req.size, size);
         prop_assert_eq!(req.filename, name.trim());
@@ -1137,10 +1157,10 @@ proptest! {
                 prop_assert!(!m.from.is_empty() && m.from.len() <= 20);
                 prop_assert!(m.from.bytes().all(|b| b.is_ascii_digit()));
                 match &m.content {
-                    lapor_shared::domain::whatsapp::Content::Text { body } => {
+                    lapor_shared::domain::whatsapp::payload::Content::Text { body } => {
                         prop_assert!(body.chars().count() <= MAX_TEXT_CHARS);
                     }
-                    lapor_shared::domain::whatsapp::Content::Unsupported { kind } => {
+                    lapor_shared::domain::whatsapp::payload::Content::Unsupported { kind } => {
                         prop_assert!(!kind.is_empty() && kind.chars().count() <= 32);
                     }
                     _ => {}
@@ -1212,7 +1232,7 @@ proptest! {
                 }
                 Outcome::Submit => prop_assert_eq!(before, Step::Confirm),
             }
-            let _ = conversation::accept_media(&conv);
+            let _ = flow::accept_media(&conv);
             let _ = submission_body(&conv);
             let _ = texts::prompt(conv.step, &conv.draft);
         }
@@ -1221,7 +1241,7 @@ proptest! {
     #[test]
     fn whatsapp_text_helpers_never_panic(t in prop_oneof![any_text(), ".{3990,4010}", "\\PC{990,1010}"]) {
         let _ = match_province(&t);
-        let title = conversation::title_from(&t);
+        let title = flow::title_from(&t);
         prop_assert!(title.chars().count() <= conversation::TITLE_CHARS);
         prop_assert!(texts::clamp(t.clone()).chars().count() <= texts::MAX_REPLY_CHARS);
         let p = texts::template_parameter(&t);
@@ -1281,7 +1301,7 @@ proptest! {
         };
         prop_assert_eq!(on_text(&mut conv, "ya"), Outcome::Submit);
         let body = submission_body(&conv);
-        let result = validate_submission(&body, Channel::Whatsapp, TODAY);
+        let result = validate_body(&body, Channel::Whatsapp, TODAY);
         prop_assert!(result.is_ok(), "{:?} for description {:?}", result.err(), desc);
     }
 
@@ -1298,7 +1318,7 @@ proptest! {
         };
         prop_assert_eq!(on_text(&mut conv, "YA"), Outcome::Submit);
         let body = submission_body(&conv);
-        let result = validate_submission(&body, Channel::Whatsapp, TODAY);
+        let result = validate_body(&body, Channel::Whatsapp, TODAY);
         prop_assert!(result.is_ok(), "{:?}", result.err());
     }
 }
@@ -1328,8 +1348,8 @@ proptest! {
 
     #[test]
     fn agency_poll_parameters_never_panic(q in query_map(&["max", "wait", "other"])) {
-        match agency::parse_poll(&q) {
-            Ok((max, wait)) => {
+        match parse_poll(&q) {
+            Ok(lapor_shared::usecases::agency::poll::Poll { max, wait }) => {
                 prop_assert!((1..=10).contains(&max));
                 prop_assert!((0..=20).contains(&wait));
             }
@@ -1347,7 +1367,7 @@ proptest! {
         if let Some(c) = cursor {
             q.insert("cursor".into(), c);
         }
-        match staff::parse_queue_query(&q, now) {
+        match parse_queue_query(&q, now) {
             Ok(query) => {
                 prop_assert!((1..=100).contains(&query.limit));
             }
@@ -1371,15 +1391,15 @@ proptest! {
         if let Some(g) = &groups {
             claims.insert("cognito:groups".to_string(), g.clone());
         }
-        match staff::StaffUser::from_claims(Some(&claims)) {
+        match StaffUser::from_claims(Some(&claims)) {
             Ok(u) => {
                 prop_assert_eq!(Some(u.subject.clone()), sub);
                 prop_assert!(u.groups.iter().all(|g| !g.is_empty()));
             }
             Err(e) => prop_assert!(matches!(e, ApiError::Unauthorized)),
         }
-        prop_assert!(matches!(staff::StaffUser::from_claims(None), Err(ApiError::Unauthorized)));
-        let _ = staff::Action::from_path(&path);
+        prop_assert!(matches!(StaffUser::from_claims(None), Err(ApiError::Unauthorized)));
+        let _ = Action::from_path(&path);
     }
 
     #[test]
@@ -1446,7 +1466,7 @@ fn a_short_first_line_still_makes_a_valid_title() {
     let conv = run_flow("a\nbbbbbbbbbbbbbbbbbbbbbbbbb", "lewati", None, "").unwrap();
     let body = submission_body(&conv);
     assert_eq!(body["title"], json!("a bbbbbbbbbbbbbbbbbbbbbbbbb"));
-    assert!(validate_submission(&body, Channel::Whatsapp, TODAY).is_ok());
+    assert!(validate_body(&body, Channel::Whatsapp, TODAY).is_ok());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Test harness: an isolated table per test on moto's server, created from the SAM
 //! template, and requests shaped as API Gateway (HTTP API, payload 2.0) passes them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -70,6 +70,25 @@ impl Ctx {
 
     pub fn table(&self) -> String {
         self.tables["ReportsTable"].clone()
+    }
+
+    /// The environment the template declares for the function `logical_id`, resolved to
+    /// this context's resources: what its `State::build` reads, as in Lambda.
+    pub fn env(&self, logical_id: &str) -> BTreeMap<String, String> {
+        self.env_with(logical_id, &BTreeMap::new())
+    }
+
+    /// [`Ctx::env`] with more references resolved (the fake Graph API's parameters, say).
+    pub fn env_with(
+        &self,
+        logical_id: &str,
+        refs: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let mut all = self.tables.clone();
+        all.extend(refs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        template()
+            .function_env(logical_id, &all)
+            .expect("the function's environment resolves")
     }
 
     /// Every item in the reports table (tests use small tables).
@@ -189,7 +208,7 @@ pub fn install_log_capture() -> LogBuffer {
         let subscriber = tracing_subscriber::fmt()
             .json()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "info,lapor_shared=debug,submit_report=debug,get_report=debug,staff_api=debug,agency_api=debug,report_followup=debug,forwarder=debug,sla_monitor=debug,lapor_local=debug",
+                "info,lapor_shared=debug,submit_report=debug,get_report=debug,staff_api=debug,agency_api=debug,citizen_api=debug,forwarding=debug,notifications=debug,deadlines=debug,lapor_local=debug",
             ))
             .with_writer(move || writer.clone())
             .finish();
@@ -220,17 +239,20 @@ pub async fn onboard_agency(
     store: &DynamoReportStore,
     admin: &SqsQueueAdmin,
     code: &str,
-) -> lapor_shared::domain::agencies::Onboarded {
+) -> lapor_shared::usecases::onboarding::Onboarded {
     let agency = lapor_shared::domain::directory::agency(code).expect("agency in the directory");
-    lapor_shared::domain::agencies::onboard(
+    let onboarding = lapor_shared::usecases::onboarding::Onboarding {
         store,
-        admin,
-        agency,
-        TEST_HANDOFF_VISIBILITY,
-        time::OffsetDateTime::now_utc(),
-    )
-    .await
-    .expect("onboarded")
+        queues: admin,
+    };
+    onboarding
+        .onboard(
+            agency,
+            TEST_HANDOFF_VISIBILITY,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("onboarded")
 }
 
 /// The template's resources (unique names), the given agencies onboarded, the HTTP API
@@ -276,7 +298,8 @@ impl Stack {
             .expect("fake Graph API");
         let mut refs = ctx.tables.clone();
         refs.extend(graph.template_refs());
-        let stack = lapor_local::stack::build(&functions, &ctx.config, &refs).expect("stack");
+        let stack =
+            lapor_local::stack::build(&template, &functions, &ctx.config, &refs).expect("stack");
         let auth = Arc::new(DevAuth::random().expect("dev auth"));
         let app = lapor_local::server::router(&template.routes(), &stack.http, Some(auth.clone()));
         let mut tasks = Vec::new();

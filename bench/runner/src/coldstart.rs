@@ -163,14 +163,13 @@ async fn seed(
     );
     let agency =
         lapor_shared::domain::directory::agency(AGENCY).ok_or("agency not in the directory")?;
-    let onboarded = lapor_shared::domain::agencies::onboard(
-        &store,
-        &admin,
-        agency,
-        1,
-        time::OffsetDateTime::now_utc(),
-    )
-    .await?;
+    let onboarding = lapor_shared::usecases::onboarding::Onboarding {
+        store: &store,
+        queues: &admin,
+    };
+    let onboarded = onboarding
+        .onboard(agency, 1, time::OffsetDateTime::now_utc())
+        .await?;
     let agency_key = onboarded
         .key
         .ok_or("agency already onboarded")?
@@ -181,7 +180,7 @@ async fn seed(
     let mut refs = physical.refs.clone();
     refs.extend(graph.template_refs());
     let functions = template.functions();
-    let stack = lapor_local::stack::build(&functions, config, &refs)?;
+    let stack = lapor_local::stack::build(template, &functions, config, &refs)?;
     let auth = Arc::new(lapor_local::auth::DevAuth::random()?);
     let app = lapor_local::server::router(&template.routes(), &stack.http, Some(auth.clone()));
     let analyst = format!(
@@ -217,7 +216,7 @@ async fn seed(
     )
     .await?;
     expect(s, 200, "forward", &v)?;
-    if let Some(sweep) = stack.schedules.get("forwarder") {
+    if let Some(sweep) = stack.schedules.get("forwarding") {
         sweep(json!({})).await?;
     }
 

@@ -6,52 +6,63 @@
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::env::Env;
 use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::adapters::sqs::{SqsQueues, SqsTrigger};
-use lapor_shared::domain::agencies::authenticate;
-use lapor_shared::domain::error::ApiError;
-use lapor_shared::http::{header, json_body, json_response, lang, query_map, respond};
+use lapor_shared::adapters::sqs::{self, SqsQueues, SqsTrigger};
+use lapor_shared::domain::error::{ApiError, decode};
+use lapor_shared::http::error::respond;
+use lapor_shared::http::request::{header, json_body, lang, query_map, reply};
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::usecases::agency;
+use lapor_shared::usecases::agency::poll::parse_poll;
+use lapor_shared::usecases::agency::{Agency, own_case};
 
-/// Everything built once per cold start.
+/// Everything built once per process.
 pub struct State<C: Clock = SystemClock> {
     pub store: DynamoReportStore,
     pub queues: SqsQueues,
     /// Responses change the status: their notifications go through the forwarder.
     pub trigger: SqsTrigger,
-    pub attachments: S3Attachments,
+    pub files: S3Attachments,
     pub clock: C,
 }
 
 impl State {
-    pub async fn from_env() -> Result<Self, Error> {
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`): the same in Lambda and in
+    /// `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
+        // One SQS client for the polls and the trigger: a poll widens its own timeouts.
+        let sqs = sqs::client(config);
         Ok(Self {
-            store: DynamoReportStore::from_env().await?,
-            queues: SqsQueues::from_env().await,
-            trigger: SqsTrigger::from_env().await?,
-            attachments: S3Attachments::from_env().await?,
+            store: DynamoReportStore::configured(config, env)?,
+            queues: SqsQueues::new(sqs.clone()),
+            trigger: SqsTrigger::new(sqs, env.require("FORWARDING_QUEUE_URL")?),
+            files: S3Attachments::configured(config, env)?,
             clock: SystemClock,
         })
     }
 }
 
 impl<C: Clock> State<C> {
-    pub fn new(
-        dynamodb: aws_sdk_dynamodb::Client,
-        table: String,
-        sqs: aws_sdk_sqs::Client,
-        forwarding_queue_url: String,
-        attachments: S3Attachments,
-        clock: C,
-    ) -> Self {
-        Self {
-            store: DynamoReportStore::new(dynamodb, table),
-            queues: SqsQueues::new(sqs.clone()),
-            trigger: SqsTrigger::new(sqs, forwarding_queue_url),
-            attachments,
+    /// The same state on another clock (tests).
+    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
+        State {
+            store: self.store,
+            queues: self.queues,
+            trigger: self.trigger,
+            files: self.files,
             clock,
+        }
+    }
+
+    fn agency(&self) -> Agency<'_, DynamoReportStore, SqsQueues, SqsTrigger, S3Attachments> {
+        Agency {
+            store: &self.store,
+            queues: &self.queues,
+            trigger: &self.trigger,
+            files: &self.files,
         }
     }
 }
@@ -59,38 +70,42 @@ impl<C: Clock> State<C> {
 async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Body>, ApiError> {
     let lang = lang(req);
     let now = state.clock.now();
-    let me = authenticate(&state.store, header(req, "authorization"), now).await?;
+    let agency = state.agency();
+    let me = agency
+        .authenticate(header(req, "authorization"), now)
+        .await?;
     let params = req.path_parameters();
-    let case_id = params.first("case_id");
     let path = req.uri().path().trim_end_matches('/');
-    match (req.method(), case_id) {
-        (&Method::GET, None) => {
-            let body = agency::poll(
-                &state.store,
-                &state.queues,
-                &state.attachments,
-                &me,
-                &query_map(req),
-            )
-            .await?;
-            Ok(json_response(200, body, lang))
-        }
-        (&Method::GET, Some(id)) => {
+    let Some(case_id) = params.first("case_id") else {
+        return match *req.method() {
+            Method::GET => {
+                let poll = parse_poll(&query_map(req))?;
+                reply(200, &agency.poll(&me, poll).await?, lang)
+            }
+            _ => Err(ApiError::Internal),
+        };
+    };
+    match *req.method() {
+        Method::GET => {
+            let case_id = own_case(case_id, &me)?;
             let attachment = params.first("attachment_id").unwrap_or("");
-            let out =
-                agency::attachment_link(&state.store, &state.attachments, &me, id, attachment, now)
-                    .await?;
-            Ok(json_response(200, out, lang))
+            let link = agency
+                .attachment_link(&me, &case_id, attachment, now)
+                .await?;
+            reply(200, &link, lang)
         }
-        (&Method::POST, Some(id)) if path.ends_with("/ack") => {
+        Method::POST if path.ends_with("/ack") => {
             let body = json_body(req)?;
-            let out = agency::ack(&state.store, &state.queues, &me, id, &body, now).await?;
-            Ok(json_response(200, out, lang))
+            let case_id = own_case(case_id, &me)?;
+            let out = agency.ack(&me, &case_id, decode(&body)?, now).await?;
+            reply(200, &out, lang)
         }
-        (&Method::POST, Some(id)) if path.ends_with("/responses") => {
+        Method::POST if path.ends_with("/responses") => {
             let body = json_body(req)?;
-            let out = agency::respond(&state.store, &state.trigger, &me, id, &body, now).await?;
-            Ok(json_response(201, out, lang))
+            let case_id = own_case(case_id, &me)?;
+            // Decoded here, reported by the use case after the case lookup.
+            let out = agency.respond(&me, &case_id, decode(&body), now).await?;
+            reply(201, &out, lang)
         }
         _ => Err(ApiError::Internal),
     }

@@ -4,39 +4,40 @@
 //! submission or update, which checks the bytes and keeps the file.
 
 use lambda_http::{Body, Error, Request, Response};
+use lapor_shared::adapters::aws::SdkConfig;
+use lapor_shared::adapters::env::Env;
 use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::domain::attachments;
-use lapor_shared::http::{json_body, json_response, lang, respond};
-use lapor_shared::ports::AttachmentStore;
+use lapor_shared::domain::attachments::validate_upload_request;
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::http::error::respond;
+use lapor_shared::http::request::{json, lang, reply};
+use lapor_shared::usecases::attachments::create_upload;
 
-/// Everything built once per cold start.
-pub struct State<A: AttachmentStore = S3Attachments> {
-    pub store: A,
+/// Everything built once per process.
+pub struct State {
+    pub files: S3Attachments,
 }
 
 impl State {
-    /// The bucket from `ATTACHMENTS_BUCKET`, the SDK configuration from the environment.
-    pub async fn from_env() -> Result<Self, Error> {
-        Ok(Self::new(S3Attachments::from_env().await?))
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`ATTACHMENTS_BUCKET`): the same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
+        Ok(Self {
+            files: S3Attachments::configured(config, env)?,
+        })
     }
 }
 
-impl<A: AttachmentStore> State<A> {
-    pub fn new(store: A) -> Self {
-        Self { store }
-    }
+async fn route(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
+    let request = validate_upload_request(json(req)?)?;
+    reply(
+        201,
+        &create_upload(&state.files, &request).await?,
+        lang(req),
+    )
 }
 
-pub async fn handle<A: AttachmentStore>(
-    state: &State<A>,
-    req: Request,
-) -> Result<Response<Body>, Error> {
+pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Error> {
     let lang = lang(&req);
-    let result = async {
-        let body = json_body(&req)?;
-        let answer = attachments::create_upload(&state.store, &body).await?;
-        Ok(json_response(201, answer, lang))
-    }
-    .await;
-    Ok(respond(result, lang))
+    Ok(respond(route(state, &req).await, lang))
 }

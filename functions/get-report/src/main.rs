@@ -1,10 +1,12 @@
 use lambda_http::{Error, run, service_fn};
+use lapor_shared::adapters::{aws, env::ProcessEnv};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lapor_shared::http::init_tracing();
-    // SDK client and configuration: once per cold start, shared by every invocation.
+    lapor_shared::http::request::init_tracing();
+    // Once per process: one SDK configuration, the clients and the state built from it.
+    let config = aws::sdk_config().await;
     let state: &'static get_report::State =
-        Box::leak(Box::new(get_report::State::from_env().await?));
+        Box::leak(Box::new(get_report::State::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| get_report::handle(state, req))).await
 }

@@ -7,63 +7,75 @@
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::env::Env;
 use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::adapters::sqs::SqsTrigger;
 use lapor_shared::domain::calendar::Calendar;
-use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::desk;
+use lapor_shared::domain::error::{ApiError, decode};
 use lapor_shared::domain::idempotency::IdempotencyKey;
-use lapor_shared::http::{
-    header, json_body, json_response, jwt_claims, lang, optional_json_body, query_map, respond,
+use lapor_shared::domain::regno::RegistrationNumber;
+use lapor_shared::http::error::respond;
+use lapor_shared::http::request::{
+    header, json_body, jwt_claims, lang, optional_json_body, query_map, reply,
 };
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::usecases::staff::{self, ANALYST, Action, StaffUser};
+use lapor_shared::usecases::reports::Idempotency;
+use lapor_shared::usecases::staff::Staff;
+use lapor_shared::usecases::staff::decisions::Action;
+use lapor_shared::usecases::staff::queue::parse_queue_query;
+use lapor_shared::usecases::staff::user::{ANALYST, DESK, StaffUser};
 
-/// Everything built once per cold start.
+/// Everything built once per process.
 pub struct State<C: Clock = SystemClock> {
     pub store: DynamoReportStore,
     pub trigger: SqsTrigger,
-    pub attachments: S3Attachments,
+    pub files: S3Attachments,
     pub calendar: &'static Calendar,
     /// The desk's daily capacity (`DESK_DAILY_CAPACITY`, default 50).
     pub desk_capacity: u32,
     pub clock: C,
 }
 
-fn calendar() -> Result<&'static Calendar, Error> {
-    Calendar::embedded().map_err(|e| format!("calendar data: {e}").into())
-}
-
 impl State {
-    pub async fn from_env() -> Result<Self, Error> {
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`, `DESK_DAILY_CAPACITY`):
+    /// the same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
         Ok(Self {
-            store: DynamoReportStore::from_env().await?,
-            trigger: SqsTrigger::from_env().await?,
-            attachments: S3Attachments::from_env().await?,
-            calendar: calendar()?,
-            desk_capacity: lapor_shared::domain::desk::capacity_from_env(),
+            store: DynamoReportStore::configured(config, env)?,
+            trigger: SqsTrigger::configured(config, env)?,
+            files: S3Attachments::configured(config, env)?,
+            calendar: Calendar::embedded()?,
+            desk_capacity: desk::capacity(env.get("DESK_DAILY_CAPACITY").as_deref()),
             clock: SystemClock,
         })
     }
 }
 
 impl<C: Clock> State<C> {
-    pub fn new(
-        dynamodb: aws_sdk_dynamodb::Client,
-        table: String,
-        sqs: aws_sdk_sqs::Client,
-        forwarding_queue_url: String,
-        attachments: S3Attachments,
-        clock: C,
-    ) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::new(dynamodb, table),
-            trigger: SqsTrigger::new(sqs, forwarding_queue_url),
-            attachments,
-            calendar: calendar()?,
-            desk_capacity: lapor_shared::domain::desk::DEFAULT_CAPACITY,
+    /// The same state on another clock (tests).
+    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
+        State {
+            store: self.store,
+            trigger: self.trigger,
+            files: self.files,
+            calendar: self.calendar,
+            desk_capacity: self.desk_capacity,
             clock,
-        })
+        }
+    }
+
+    fn staff(&self) -> Staff<'_, DynamoReportStore, SqsTrigger, S3Attachments> {
+        Staff {
+            store: &self.store,
+            trigger: &self.trigger,
+            files: &self.files,
+            calendar: self.calendar,
+            desk_capacity: self.desk_capacity,
+        }
     }
 }
 
@@ -71,58 +83,69 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
     let lang = lang(req);
     let user = StaffUser::from_claims(jwt_claims(req))?;
     let now = state.clock.now();
+    let staff = state.staff();
     let path = req.uri().path().trim_end_matches('/');
     if req.method() == Method::POST && path.ends_with("/desk-reports") {
         // The group is checked before anything is read.
-        user.require(staff::DESK)?;
+        user.require(DESK)?;
         let key = header(req, "idempotency-key")
             .map(IdempotencyKey::parse)
             .transpose()?;
         let body = json_body(req)?;
-        let out = staff::desk_report(
-            &state.store,
-            &state.attachments,
-            state.calendar,
-            &user,
-            now,
-            &body,
-            key.as_ref(),
-            state.desk_capacity,
-        )
-        .await?;
-        return Ok(json_response(201, out.body, lang));
+        let idempotency = key.map(|k| Idempotency::of(k, &body));
+        let out = staff
+            .desk_report(&user, decode(&body), idempotency, now)
+            .await?;
+        return reply(201, &out.receipt, lang);
     }
     // Every other route is the analysts'.
     user.require(ANALYST)?;
     let params = req.path_parameters();
-    let number = params.first("registration_number");
-    let body = match (req.method(), number) {
-        (&Method::GET, None) => staff::queue(&state.store, now, &query_map(req), lang).await?,
-        (&Method::GET, Some(n)) => match params.first("attachment_id") {
-            Some(id) => {
-                staff::attachment_link(&state.store, &state.attachments, now, n, id).await?
+    let Some(number) = params.first("registration_number") else {
+        return match *req.method() {
+            Method::GET => {
+                let query = parse_queue_query(&query_map(req), now)?;
+                reply(200, &staff.queue(&user, &query, now, lang).await?, lang)
             }
-            None => staff::detail(&state.store, now, n, lang).await?,
-        },
-        (&Method::POST, Some(n)) => {
-            let action = Action::from_path(path).ok_or(ApiError::Internal)?;
-            let body = optional_json_body(req)?;
-            staff::act(
-                &state.store,
-                &state.store,
-                &state.trigger,
-                &user,
-                now,
-                n,
-                action,
-                &body,
-                lang,
-            )
-            .await?
-        }
-        _ => return Err(ApiError::Internal),
+            _ => Err(ApiError::Internal),
+        };
     };
-    Ok(json_response(200, body, lang))
+    match (req.method(), params.first("attachment_id")) {
+        (&Method::GET, Some(id)) => {
+            let number = RegistrationNumber::parse(number)?;
+            let link = staff.attachment_link(&user, &number, id, now).await?;
+            reply(200, &link, lang)
+        }
+        (&Method::GET, None) => {
+            let number = RegistrationNumber::parse(number)?;
+            reply(200, &staff.detail(&user, &number, now, lang).await?, lang)
+        }
+        (&Method::POST, _) => {
+            let action = Action::from_path(path).ok_or(ApiError::Internal)?;
+            // Every action's fields are optional in shape: an empty body counts as `{}`.
+            let body = optional_json_body(req)?;
+            let number = RegistrationNumber::parse(number)?;
+            match action {
+                Action::Analysis => {
+                    let out = staff.analysis(&user, &number, decode(&body)?, now, lang);
+                    reply(200, &out.await?, lang)
+                }
+                Action::Forward => {
+                    let out = staff.forward(&user, &number, decode(&body)?, now, lang);
+                    reply(200, &out.await?, lang)
+                }
+                Action::RequestInfo => {
+                    let out = staff.request_info(&user, &number, decode(&body)?, now, lang);
+                    reply(200, &out.await?, lang)
+                }
+                Action::Reject => {
+                    let out = staff.reject(&user, &number, decode(&body)?, now, lang);
+                    reply(200, &out.await?, lang)
+                }
+            }
+        }
+        _ => Err(ApiError::Internal),
+    }
 }
 
 pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response<Body>, Error> {

@@ -1,6 +1,6 @@
 //! The statistics aggregator: a batch of the table's stream (the event source's filter
 //! passes only reports' `META` items) becomes counter increments, applied in order and
-//! exactly once per (report, version) — see `lapor_shared::domain::stats`.
+//! exactly once per (report, version) — see `lapor_shared::usecases::stats`.
 //!
 //! Partial batch failures: the answer names the first record not applied, so Lambda
 //! retries from there (records of one report must be applied in order); a record that
@@ -8,27 +8,28 @@
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::dynamodb::stats::report_change;
+use lapor_shared::adapters::env::Env;
 use lapor_shared::domain::calendar::Calendar;
-use lapor_shared::domain::stats::{StatsStore, aggregate};
+use lapor_shared::ports::stats::StatsStore;
+use lapor_shared::usecases::stats::Aggregator;
 
-/// Everything built once per cold start.
+/// Everything built once per process.
 pub struct State<S: StatsStore = DynamoReportStore> {
     pub store: S,
+    pub calendar: &'static Calendar,
 }
 
 impl State {
-    pub async fn from_env() -> Result<Self, lambda_runtime::Error> {
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, lambda_runtime::Error> {
         Ok(Self {
-            store: DynamoReportStore::from_env().await?,
+            store: DynamoReportStore::configured(config, env)?,
+            calendar: Calendar::embedded()?,
         })
-    }
-
-    pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Self {
-            store: DynamoReportStore::new(client, table),
-        }
     }
 }
 
@@ -42,15 +43,9 @@ fn failure(record: &EventRecord) -> DynamoDbEventResponse {
 
 /// One batch of stream records.
 pub async fn handle<S: StatsStore>(state: &State<S>, mut event: Event) -> DynamoDbEventResponse {
-    let Some(first) = event.records.first() else {
-        return DynamoDbEventResponse::default();
-    };
-    let calendar = match Calendar::embedded() {
-        Ok(c) => c,
-        Err(_) => {
-            tracing::error!("the embedded calendar does not load");
-            return failure(first);
-        }
+    let aggregator = Aggregator {
+        store: &state.store,
+        calendar: state.calendar,
     };
     // Changes up to the first record that cannot be read (a poison record: it and what
     // follows are retried, and it ends in the on-failure queue).
@@ -76,7 +71,8 @@ pub async fn handle<S: StatsStore>(state: &State<S>, mut event: Event) -> Dynamo
             }
         }
     }
-    let failed = aggregate(&state.store, &changes, calendar)
+    let failed = aggregator
+        .aggregate(&changes)
         .await
         .map(|i| origin[i])
         .or(unreadable);
@@ -96,7 +92,8 @@ pub async fn handle<S: StatsStore>(state: &State<S>, mut event: Event) -> Dynamo
 mod tests {
     use super::*;
     use lapor_shared::adapters::memory::MemoryStats;
-    use lapor_shared::domain::stats::{Counter, StatsStore};
+    use lapor_shared::domain::stats::Counter;
+    use lapor_shared::ports::stats::StatsStore;
 
     fn sample() -> Event {
         let text = std::fs::read_to_string(concat!(
@@ -111,6 +108,7 @@ mod tests {
     async fn the_sample_batch_counts_up_to_its_poison_record_and_names_it() {
         let st = State {
             store: MemoryStats::new(),
+            calendar: Calendar::embedded().expect("calendar"),
         };
         let out = handle(&st, sample()).await;
         let failed: Vec<_> = out
@@ -147,6 +145,7 @@ mod tests {
     async fn an_unreachable_store_fails_from_the_first_unapplied_record() {
         let st = State {
             store: MemoryStats::new(),
+            calendar: Calendar::embedded().expect("calendar"),
         };
         st.store.set_unavailable(true);
         let out = handle(&st, sample()).await;

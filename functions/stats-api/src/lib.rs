@@ -5,32 +5,48 @@
 
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Error, Request, Response};
+use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::env::Env;
 use lapor_shared::domain::error::ApiError;
-use lapor_shared::domain::stats::{self, StatsStore};
-use lapor_shared::http::{json_response, lang, respond};
+use lapor_shared::http::error::respond;
+use lapor_shared::http::request::{lang, reply};
+use lapor_shared::ports::stats::StatsStore;
 use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::usecases::stats::Stats;
 
-/// Everything built once per cold start.
+/// Everything built once per process.
 pub struct State<S: StatsStore = DynamoReportStore, C: Clock = SystemClock> {
     pub store: S,
     pub clock: C,
 }
 
 impl State {
-    pub async fn from_env() -> Result<Self, Error> {
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
         Ok(Self {
-            store: DynamoReportStore::from_env().await?,
+            store: DynamoReportStore::configured(config, env)?,
             clock: SystemClock,
         })
     }
+}
 
-    pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Self {
-            store: DynamoReportStore::new(client, table),
-            clock: SystemClock,
-        }
-    }
+async fn route<S: StatsStore, C: Clock>(
+    state: &State<S, C>,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let stats = Stats {
+        store: &state.store,
+    };
+    let view = stats.view(state.clock.now()).await?;
+    let mut resp = reply(200, &view, lang(req))?;
+    // Aggregates only, no personal data: shared caches may keep them a minute.
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    Ok(resp)
 }
 
 pub async fn handle<S: StatsStore, C: Clock>(
@@ -38,21 +54,7 @@ pub async fn handle<S: StatsStore, C: Clock>(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let lang = lang(&req);
-    let result = match stats::view(&state.store, state.clock.now()).await {
-        Ok(view) => serde_json::to_vec(&view)
-            .map_err(|_| ApiError::Internal)
-            .map(|body| {
-                let mut resp = json_response(200, body, lang);
-                // Aggregates only, no personal data: shared caches may keep them a minute.
-                resp.headers_mut().insert(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=60"),
-                );
-                resp
-            }),
-        Err(e) => Err(ApiError::from(e)),
-    };
-    Ok(respond(result, lang))
+    Ok(respond(route(state, &req).await, lang))
 }
 
 #[cfg(test)]
@@ -61,8 +63,9 @@ mod tests {
     use lapor_shared::adapters::memory::MemoryStats;
     use lapor_shared::domain::regno::RegistrationNumber;
     use lapor_shared::domain::report::{Channel, Status};
-    use lapor_shared::domain::stats::{ReportChange, Snapshot, aggregate};
+    use lapor_shared::domain::stats::{ReportChange, Snapshot};
     use lapor_shared::ports::FixedClock;
+    use lapor_shared::usecases::stats::Aggregator;
     use time::macros::{date, datetime};
 
     fn state() -> State<MemoryStats, FixedClock> {
@@ -95,8 +98,11 @@ mod tests {
             before: None,
             after: Some(snap),
         };
-        let cal = lapor_shared::domain::calendar::Calendar::embedded().expect("calendar");
-        assert_eq!(aggregate(&st.store, &[change], cal).await, None);
+        let aggregator = Aggregator {
+            store: &st.store,
+            calendar: lapor_shared::domain::calendar::Calendar::embedded().expect("calendar"),
+        };
+        assert_eq!(aggregator.aggregate(&[change]).await, None);
         let resp = handle(&st, Request::default()).await.expect("answers");
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["cache-control"], "public, max-age=60");

@@ -1,9 +1,12 @@
 use lambda_http::{Error, run, service_fn};
+use lapor_shared::adapters::{aws, env::ProcessEnv};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lapor_shared::http::init_tracing();
-    // SDK client and configuration: once per cold start, shared by every invocation.
-    let state: &'static stats_api::State = Box::leak(Box::new(stats_api::State::from_env().await?));
+    lapor_shared::http::request::init_tracing();
+    // Once per process: one SDK configuration, the clients and the state built from it.
+    let config = aws::sdk_config().await;
+    let state: &'static stats_api::State =
+        Box::leak(Box::new(stats_api::State::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| stats_api::handle(state, req))).await
 }

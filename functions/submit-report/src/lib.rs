@@ -1,80 +1,74 @@
 //! `POST /v1/reports`: a citizen submits a report on the web.
 
 use lambda_http::{Body, Error, Request, Response};
+use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::env::Env;
 use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::domain::calendar::Calendar;
-use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::error::{ApiError, decode};
 use lapor_shared::domain::idempotency::IdempotencyKey;
 use lapor_shared::domain::report::Channel;
-use lapor_shared::http::{header, json_body, json_response, lang, respond};
+use lapor_shared::http::error::respond;
+use lapor_shared::http::request::{header, json_body, lang, reply};
 use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::usecases::reports;
+use lapor_shared::usecases::reports::{Idempotency, Reports, Submission};
 
-/// Everything built once per cold start.
+/// Everything built once per process.
 pub struct State<C: Clock = SystemClock> {
     pub store: DynamoReportStore,
-    pub attachments: S3Attachments,
+    pub files: S3Attachments,
     pub calendar: &'static Calendar,
     pub clock: C,
 }
 
 impl State {
-    pub async fn from_env() -> Result<Self, Error> {
-        Self::with_store(
-            DynamoReportStore::from_env().await?,
-            S3Attachments::from_env().await?,
-            SystemClock,
-        )
-    }
-}
-
-impl<C: Clock> State<C> {
-    pub fn new(
-        client: aws_sdk_dynamodb::Client,
-        table: String,
-        attachments: S3Attachments,
-        clock: C,
-    ) -> Result<Self, Error> {
-        Self::with_store(DynamoReportStore::new(client, table), attachments, clock)
-    }
-
-    fn with_store(
-        store: DynamoReportStore,
-        attachments: S3Attachments,
-        clock: C,
-    ) -> Result<Self, Error> {
-        let calendar = Calendar::embedded().map_err(|e| format!("calendar data: {e}"))?;
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`TABLE_NAME`, `ATTACHMENTS_BUCKET`): the same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
         Ok(Self {
-            store,
-            attachments,
-            calendar,
-            clock,
+            store: DynamoReportStore::configured(config, env)?,
+            files: S3Attachments::configured(config, env)?,
+            calendar: Calendar::embedded()?,
+            clock: SystemClock,
         })
     }
 }
 
+impl<C: Clock> State<C> {
+    /// The same state on another clock (tests).
+    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
+        State {
+            store: self.store,
+            files: self.files,
+            calendar: self.calendar,
+            clock,
+        }
+    }
+}
+
+async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let lang = lang(req);
+    let key = header(req, "idempotency-key")
+        .map(IdempotencyKey::parse)
+        .transpose()?;
+    let body = json_body(req)?;
+    let submission = Submission {
+        input: decode(&body)?,
+        channel: Channel::Web,
+        idempotency: key.map(|k| Idempotency::of(k, &body)),
+        desk: None,
+    };
+    let reports = Reports {
+        store: &state.store,
+        files: &state.files,
+        calendar: state.calendar,
+    };
+    let out = reports.submit(state.clock.now(), submission).await?;
+    reply(201, &out.receipt, lang)
+}
+
 pub async fn handle<C: Clock>(state: &State<C>, req: Request) -> Result<Response<Body>, Error> {
     let lang = lang(&req);
-    let result = async {
-        let key = header(&req, "idempotency-key")
-            .map(IdempotencyKey::parse)
-            .transpose()?;
-        let body = json_body(&req)?;
-        let now = state.clock.now();
-        let out = reports::submit(
-            &state.store,
-            &state.attachments,
-            state.calendar,
-            now,
-            &body,
-            Channel::Web,
-            key.as_ref(),
-            None,
-        )
-        .await?;
-        Ok::<_, ApiError>(json_response(201, out.body, lang))
-    }
-    .await;
-    Ok(respond(result, lang))
+    Ok(respond(route(state, &req).await, lang))
 }

@@ -9,15 +9,18 @@
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
-use lapor_shared::adapters::sqs::SqsQueues;
+use lapor_shared::adapters::aws::SdkConfig;
+use lapor_shared::adapters::env::Env;
+use lapor_shared::adapters::sqs::{self, SqsQueues};
 use lapor_shared::domain::error::ApiError;
-use lapor_shared::http::{error_response, header, json_response, lang, query_map, respond};
-use lapor_shared::usecases::whatsapp::webhook::{self, WebhookError};
+use lapor_shared::http::error::{error_response, respond};
+use lapor_shared::http::request::{header, json_response, lang, query_map};
+use lapor_shared::usecases::whatsapp::webhook::{self, Webhook, WebhookError};
 
 /// Meta's payloads are small; anything larger is not a webhook delivery.
 pub const MAX_WEBHOOK_BODY_BYTES: usize = 1024 * 1024;
 
-/// Everything built once per cold start.
+/// Everything built once per process.
 pub struct State {
     pub queues: SqsQueues,
     pub queue_url: String,
@@ -25,35 +28,17 @@ pub struct State {
     pub app_secret: String,
 }
 
-fn required(name: &str) -> Result<String, Error> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("{name} is not set").into())
-}
-
 impl State {
-    pub async fn from_env() -> Result<Self, Error> {
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`WHATSAPP_INBOUND_QUEUE_URL`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_APP_SECRET`): the
+    /// same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
         Ok(Self {
-            queues: SqsQueues::from_env().await,
-            queue_url: required("WHATSAPP_INBOUND_QUEUE_URL")?,
-            verify_token: required("WHATSAPP_VERIFY_TOKEN")?,
-            app_secret: required("WHATSAPP_APP_SECRET")?,
+            queues: SqsQueues::new(sqs::client(config)),
+            queue_url: env.require("WHATSAPP_INBOUND_QUEUE_URL")?,
+            verify_token: env.require("WHATSAPP_VERIFY_TOKEN")?,
+            app_secret: env.require("WHATSAPP_APP_SECRET")?,
         })
-    }
-
-    pub fn new(
-        sqs: aws_sdk_sqs::Client,
-        queue_url: String,
-        verify_token: String,
-        app_secret: String,
-    ) -> Self {
-        Self {
-            queues: SqsQueues::new(sqs),
-            queue_url,
-            verify_token,
-            app_secret,
-        }
     }
 }
 
@@ -106,25 +91,25 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Error
             lang,
         ));
     }
-    let result = webhook::accept(
-        &state.queues,
-        &state.queue_url,
-        state.app_secret.as_bytes(),
-        body,
-        header(&req, "x-hub-signature-256"),
-    )
-    .await
-    .map(|a| {
-        json_response(
-            200,
-            format!(r#"{{"messages":{},"statuses":{}}}"#, a.messages, a.statuses).into_bytes(),
-            lang,
-        )
-    })
-    .map_err(|e| match e {
-        WebhookError::Unauthorized => ApiError::Unauthorized,
-        WebhookError::InvalidPayload => ApiError::InvalidJson,
-        WebhookError::Queue(e) => e.into(),
-    });
+    let webhook = Webhook {
+        queue: &state.queues,
+        queue_url: &state.queue_url,
+        app_secret: state.app_secret.as_bytes(),
+    };
+    let result = webhook
+        .accept(body, header(&req, "x-hub-signature-256"))
+        .await
+        .map(|a| {
+            json_response(
+                200,
+                format!(r#"{{"messages":{},"statuses":{}}}"#, a.messages, a.statuses).into_bytes(),
+                lang,
+            )
+        })
+        .map_err(|e| match e {
+            WebhookError::Unauthorized => ApiError::Unauthorized,
+            WebhookError::InvalidPayload => ApiError::InvalidJson,
+            WebhookError::Queue(e) => e.into(),
+        });
     Ok(respond(result, lang))
 }

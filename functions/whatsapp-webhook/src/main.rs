@@ -1,10 +1,13 @@
 use lambda_http::{Error, run, service_fn};
+use lapor_shared::adapters::{aws, env::ProcessEnv};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lapor_shared::http::init_tracing();
-    // SDK clients and configuration: once per cold start, shared by every invocation.
-    let state: &'static whatsapp_webhook::State =
-        Box::leak(Box::new(whatsapp_webhook::State::from_env().await?));
+    lapor_shared::http::request::init_tracing();
+    // Once per process: one SDK configuration, the clients and the state built from it.
+    let config = aws::sdk_config().await;
+    let state: &'static whatsapp_webhook::State = Box::leak(Box::new(
+        whatsapp_webhook::State::build(&config, &ProcessEnv)?,
+    ));
     run(service_fn(move |req| whatsapp_webhook::handle(state, req))).await
 }

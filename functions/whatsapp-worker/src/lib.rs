@@ -1,89 +1,81 @@
 //! The WhatsApp worker: consumes the FIFO inbound queue the webhook fills (one message per
 //! WhatsApp message, grouped by sender) and processes each message once
-//! ([`lapor_shared::usecases::whatsapp::worker`]): `CEK` lookups, the guided `LAPOR` flow (reports
-//! through the same submission use case as the web, photos and documents into the
+//! ([`lapor_shared::usecases::whatsapp::worker`]): `CEK` lookups, the guided `LAPOR` flow
+//! (reports through the same submission use case as the web, photos and documents into the
 //! attachment bucket), replies through the Graph API. Partial batch failures: a failed
 //! message and the rest of its batch are retried, in order.
 //!
-//! Environment: `TABLE_NAME`, `ATTACHMENTS_BUCKET` (see the S3 adapter),
-//! `WHATSAPP_ACCESS_TOKEN`, `WHATSAPP_PHONE_NUMBER_ID`, `WHATSAPP_API_BASE` (optional).
+//! Environment: `TABLE_NAME`, `ATTACHMENTS_BUCKET`, `WHATSAPP_ACCESS_TOKEN`,
+//! `WHATSAPP_PHONE_NUMBER_ID`, `WHATSAPP_API_BASE` (optional).
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent};
+use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::env::Env;
 use lapor_shared::adapters::graph::GraphApi;
 use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::domain::calendar::Calendar;
-use lapor_shared::ports::{AttachmentStore, Clock, SystemClock, WhatsAppApi};
-use lapor_shared::usecases::whatsapp::worker::{self, Deps};
+use lapor_shared::domain::error::StoreError;
+use lapor_shared::http::sqs::{Consumer, Order, partial_batch};
+use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::usecases::whatsapp::worker::Worker;
 use serde_json::Value;
 
-/// Everything built once per cold start. Generic over the attachment store, the WhatsApp
-/// API and the clock so tests can substitute them; Lambda uses S3, the Graph API and the
-/// system clock.
-pub struct State<A = S3Attachments, W = GraphApi, C = SystemClock> {
+/// Everything built once per process.
+pub struct State<C: Clock = SystemClock> {
     pub store: DynamoReportStore,
-    pub attachments: A,
-    pub api: W,
+    pub files: S3Attachments,
+    pub api: GraphApi,
     pub calendar: &'static Calendar,
     pub clock: C,
 }
 
 impl State {
-    pub async fn from_env() -> Result<Self, Error> {
+    /// From the process's SDK configuration and the environment the template declares: the
+    /// same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
         Ok(Self {
-            store: DynamoReportStore::from_env().await?,
-            attachments: S3Attachments::from_env().await?,
-            api: GraphApi::from_env()?,
-            calendar: Calendar::embedded().map_err(|e| format!("calendar data: {e}"))?,
+            store: DynamoReportStore::configured(config, env)?,
+            files: S3Attachments::configured(config, env)?,
+            api: GraphApi::configured(env)?,
+            calendar: Calendar::embedded()?,
             clock: SystemClock,
         })
     }
 }
 
-impl<A: AttachmentStore, W: WhatsAppApi, C: Clock> State<A, W, C> {
-    pub fn new(
-        dynamodb: aws_sdk_dynamodb::Client,
-        table: String,
-        attachments: A,
-        api: W,
-        clock: C,
-    ) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::new(dynamodb, table),
-            attachments,
-            api,
-            calendar: Calendar::embedded().map_err(|e| format!("calendar data: {e}"))?,
+impl<C: Clock> State<C> {
+    /// The same state on another clock (tests).
+    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
+        State {
+            store: self.store,
+            files: self.files,
+            api: self.api,
+            calendar: self.calendar,
             clock,
-        })
+        }
     }
 }
 
-/// One batch from the inbound queue.
-pub async fn handle_sqs<A: AttachmentStore, W: WhatsAppApi, C: Clock>(
-    state: &State<A, W, C>,
-    event: SqsEvent,
-) -> SqsBatchResponse {
-    let records: Vec<(String, String)> = event
-        .records
-        .into_iter()
-        .map(|r| (r.message_id.unwrap_or_default(), r.body.unwrap_or_default()))
-        .collect();
-    let deps = Deps {
-        reports: &state.store,
-        whatsapp: &state.store,
-        api: &state.api,
-        attachments: &state.attachments,
-        calendar: state.calendar,
-    };
-    let failed = worker::handle_batch(&deps, &records, || state.clock.now()).await;
-    let mut response = SqsBatchResponse::default();
-    for id in failed {
-        let mut f = BatchItemFailure::default();
-        f.item_identifier = id;
-        response.batch_item_failures.push(f);
+impl<C: Clock> Consumer for &State<C> {
+    type Error = StoreError;
+
+    async fn consume(&mut self, body: &str) -> Result<(), StoreError> {
+        let worker = Worker {
+            reports: &self.store,
+            whatsapp: &self.store,
+            api: &self.api,
+            attachments: &self.files,
+            calendar: self.calendar,
+        };
+        worker.queued(body, self.clock.now()).await
     }
-    response
+}
+
+/// One batch from the inbound queue (FIFO: a failure retries the rest of the batch too).
+pub async fn handle_sqs<C: Clock>(state: &State<C>, event: SqsEvent) -> SqsBatchResponse {
+    partial_batch(event, Order::Fifo, &mut &*state).await
 }
 
 /// The Lambda entry point: an SQS batch.

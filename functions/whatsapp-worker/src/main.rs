@@ -1,10 +1,13 @@
 use lambda_runtime::{Error, run, service_fn};
+use lapor_shared::adapters::{aws, env::ProcessEnv};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    // SDK clients, the Graph API client and configuration: once per cold start.
-    let state: &'static whatsapp_worker::State =
-        Box::leak(Box::new(whatsapp_worker::State::from_env().await?));
+    // Once per process: one SDK configuration, the clients and the state built from it.
+    let config = aws::sdk_config().await;
+    let state: &'static whatsapp_worker::State = Box::leak(Box::new(
+        whatsapp_worker::State::build(&config, &ProcessEnv)?,
+    ));
     run(service_fn(move |ev| whatsapp_worker::handle(state, ev))).await
 }

@@ -1,11 +1,20 @@
-//! Shared AWS SDK configuration, loaded once per cold start by each function's `main`.
+//! The one AWS SDK configuration of a process (loaded once, at cold start, by each
+//! function's `main` and by `lapor-local`), the HTTPS client all its AWS clients share, and
+//! the one reading of SDK failures.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+pub use aws_config::SdkConfig;
+
+use crate::domain::error::StoreError;
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
@@ -57,4 +66,31 @@ pub fn sdk_config_loader() -> ConfigLoader {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3))
+}
+
+/// Classifies an SDK failure: unreachable, timed out, a 5xx or one of the service's
+/// `throttling` error codes is `Unavailable` (the client may retry: 503), anything else is a
+/// bug or a misconfiguration. Never includes item, object or message contents, only the
+/// error code.
+pub fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
+    err: &SdkError<E, HttpResponse>,
+    throttling: &[&str],
+) -> StoreError {
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(format!("{err}"))
+        }
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("unknown").to_string();
+            let transient = se.raw().status().as_u16() >= 500
+                || throttling.contains(&code.as_str())
+                || matches!(code.as_str(), "ServiceUnavailable" | "ThrottlingException");
+            if transient {
+                StoreError::Unavailable(code)
+            } else {
+                StoreError::Other(code)
+            }
+        }
+        _ => StoreError::Other(format!("{err}")),
+    }
 }

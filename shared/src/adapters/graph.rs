@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::adapters::env::{ConfigError, Env};
 use crate::domain::attachments::MAX_VIDEO_BYTES;
 use crate::domain::error::StoreError;
 use crate::ports::WhatsAppApi;
@@ -98,24 +99,18 @@ impl GraphApi {
         })
     }
 
-    /// For a function's cold start: `WHATSAPP_ACCESS_TOKEN`, `WHATSAPP_PHONE_NUMBER_ID`, and
+    /// As a function declares it: `WHATSAPP_ACCESS_TOKEN`, `WHATSAPP_PHONE_NUMBER_ID`, and
     /// `WHATSAPP_API_BASE` (default [`DEFAULT_BASE_URL`]; the local stack points it at its fake).
-    pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| format!("{name} is not set"))
-        };
-        let base = std::env::var("WHATSAPP_API_BASE")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
+    pub fn configured(env: &impl Env) -> Result<Self, ConfigError> {
+        let base = env
+            .get("WHATSAPP_API_BASE")
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         Self::new(
             base,
-            var("WHATSAPP_ACCESS_TOKEN")?,
-            var("WHATSAPP_PHONE_NUMBER_ID")?,
+            env.require("WHATSAPP_ACCESS_TOKEN")?,
+            env.require("WHATSAPP_PHONE_NUMBER_ID")?,
         )
+        .map_err(|_| ConfigError::Invalid("WHATSAPP_API_BASE".into()))
     }
 
     pub fn base_url(&self) -> &str {

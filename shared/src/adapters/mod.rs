@@ -1,5 +1,6 @@
 //! Adapters: implementations of the ports. Only these modules know AWS.
 
+pub mod env;
 pub mod memory;
 
 #[cfg(feature = "aws-config")]

@@ -38,6 +38,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine as _;
 use time::OffsetDateTime;
 
+use crate::adapters::env::{ConfigError, Env};
 use crate::domain::attachments::{MediaType, SNIFF_BYTES, StoredObject, UploadTarget};
 use crate::domain::error::StoreError;
 use crate::ports::AttachmentStore;
@@ -62,34 +63,11 @@ pub fn kept_key(id: &str) -> String {
     format!("{KEPT_PREFIX}{id}")
 }
 
-/// Classifies an S3 failure like the other adapters: unreachable, throttled or 5xx is
-/// `Unavailable`, anything else `Other`. Never includes object contents.
+/// Classifies a failure of this service (see [`crate::adapters::aws::classify`]).
 pub fn classify<E: ProvideErrorMetadata + Debug>(
     err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
 ) -> StoreError {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(format!("{err}"))
-        }
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("unknown").to_string();
-            let transient = se.raw().status().as_u16() >= 500
-                || matches!(
-                    code.as_str(),
-                    "SlowDown"
-                        | "ThrottlingException"
-                        | "RequestTimeout"
-                        | "InternalError"
-                        | "ServiceUnavailable"
-                );
-            if transient {
-                StoreError::Unavailable(code)
-            } else {
-                StoreError::Other(code)
-            }
-        }
-        _ => StoreError::Other(format!("{err}")),
-    }
+    crate::adapters::aws::classify(err, &["SlowDown", "RequestTimeout", "InternalError"])
 }
 
 fn code_of<E: ProvideErrorMetadata>(
@@ -248,12 +226,9 @@ impl S3Attachments {
         }
     }
 
-    /// For a function's cold start: the bucket from `ATTACHMENTS_BUCKET`, the configuration
-    /// from the shared SDK configuration (`AWS_ENDPOINT_URL` locally).
-    pub async fn from_env() -> Result<Self, String> {
-        let bucket = std::env::var(BUCKET_ENV).map_err(|_| format!("{BUCKET_ENV} is not set"))?;
-        let config = crate::adapters::aws::sdk_config().await;
-        Ok(Self::new(&config, bucket))
+    /// The bucket the function declares ([`BUCKET_ENV`]).
+    pub fn configured(config: &SdkConfig, env: &impl Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(config, env.require(BUCKET_ENV)?))
     }
 
     pub fn bucket(&self) -> &str {

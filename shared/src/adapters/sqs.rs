@@ -23,6 +23,7 @@ use aws_sdk_sqs::operation::create_queue::CreateQueueError;
 use aws_sdk_sqs::operation::delete_message::DeleteMessageError;
 use aws_sdk_sqs::types::QueueAttributeName;
 
+use crate::adapters::env::{ConfigError, Env};
 use crate::domain::cases::{DrainRequest, is_agency_code};
 use crate::domain::error::StoreError;
 use crate::domain::regno::RegistrationNumber;
@@ -35,36 +36,20 @@ pub const HANDOFF_MAX_RECEIVE_COUNT: u32 = 50;
 /// 14 days, the longest SQS keeps a message.
 pub const MESSAGE_RETENTION_SECONDS: u32 = 1_209_600;
 
-/// Classifies an SQS failure like the DynamoDB adapter does: unreachable, throttled or 5xx
-/// is `Unavailable`, anything else `Other`. Never includes message contents.
+/// Classifies a failure of this service (see [`crate::adapters::aws::classify`]).
 pub fn classify<E: ProvideErrorMetadata + Debug>(
     err: &SdkError<E, aws_sdk_sqs::config::http::HttpResponse>,
 ) -> StoreError {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(format!("{err}"))
-        }
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("unknown").to_string();
-            let transient = se.raw().status().as_u16() >= 500
-                || matches!(
-                    code.as_str(),
-                    "ThrottlingException"
-                        | "RequestThrottled"
-                        | "KmsThrottled"
-                        | "OverLimit"
-                        | "InternalError"
-                        | "InternalFailure"
-                        | "ServiceUnavailable"
-                );
-            if transient {
-                StoreError::Unavailable(code)
-            } else {
-                StoreError::Other(code)
-            }
-        }
-        _ => StoreError::Other(format!("{err}")),
-    }
+    crate::adapters::aws::classify(
+        err,
+        &[
+            "RequestThrottled",
+            "KmsThrottled",
+            "OverLimit",
+            "InternalError",
+            "InternalFailure",
+        ],
+    )
 }
 
 /// An SQS client from the shared SDK configuration (see the module notes on timeouts).
@@ -127,11 +112,6 @@ pub struct SqsQueues {
 impl SqsQueues {
     pub fn new(client: Client) -> Self {
         Self { client }
-    }
-
-    /// For a function's cold start: the client from the shared SDK configuration.
-    pub async fn from_env() -> Self {
-        Self::new(client(&crate::adapters::aws::sdk_config().await))
     }
 }
 
@@ -269,13 +249,11 @@ impl SqsTrigger {
         }
     }
 
-    /// For a function's cold start: the queue from `FORWARDING_QUEUE_URL`.
-    pub async fn from_env() -> Result<Self, String> {
-        let url = std::env::var("FORWARDING_QUEUE_URL")
-            .map_err(|_| "FORWARDING_QUEUE_URL is not set".to_string())?;
+    /// The queue the function declares (`FORWARDING_QUEUE_URL`).
+    pub fn configured(config: &SdkConfig, env: &impl Env) -> Result<Self, ConfigError> {
         Ok(Self::new(
-            client(&crate::adapters::aws::sdk_config().await),
-            url,
+            client(config),
+            env.require("FORWARDING_QUEUE_URL")?,
         ))
     }
 
@@ -319,13 +297,11 @@ impl SqsNotificationQueue {
         }
     }
 
-    /// For a function's cold start: the queue from `NOTIFICATION_QUEUE_URL`.
-    pub async fn from_env() -> Result<Self, String> {
-        let url = std::env::var("NOTIFICATION_QUEUE_URL")
-            .map_err(|_| "NOTIFICATION_QUEUE_URL is not set".to_string())?;
+    /// The queue the function declares (`NOTIFICATION_QUEUE_URL`).
+    pub fn configured(config: &SdkConfig, env: &impl Env) -> Result<Self, ConfigError> {
         Ok(Self::new(
-            client(&crate::adapters::aws::sdk_config().await),
-            url,
+            client(config),
+            env.require("NOTIFICATION_QUEUE_URL")?,
         ))
     }
 }
@@ -371,11 +347,6 @@ impl SqsQueueAdmin {
     /// With the production prefix [`HANDOFF_QUEUE_PREFIX`].
     pub fn with_default_prefix(client: Client) -> Self {
         Self::new(client, HANDOFF_QUEUE_PREFIX)
-    }
-
-    /// The client from the shared SDK configuration, the production prefix.
-    pub async fn from_env() -> Self {
-        Self::with_default_prefix(client(&crate::adapters::aws::sdk_config().await))
     }
 
     pub fn prefix(&self) -> &str {

@@ -1,16 +1,9 @@
-//! Onboarded agencies and their API keys.
-//!
-//! Onboarding (the `lapor-admin` command) creates the agency's hand-off queue with its
-//! dead-letter queue, stores the agency record and a fresh API key, and shows the key once.
-//! Keys are stored only as SHA-256 hashes; rotation issues a new key and lets the old one
-//! expire after a grace period. None of this needs a redeploy.
+//! Onboarded agencies and their API keys, stored only as SHA-256 hashes.
 
 use time::OffsetDateTime;
 
-use crate::domain::directory::{Agency, AgencyKind};
-use crate::domain::error::{ApiError, StoreError};
+use crate::domain::directory::AgencyKind;
 use crate::domain::regno::ALPHABET;
-use crate::ports::{AgencyStore, QueueAdmin};
 
 /// The prefix of every agency API key, so a leaked key is recognisable (secret scanners).
 pub const KEY_PREFIX: &str = "lapor_ak_";
@@ -81,123 +74,6 @@ impl ApiKey {
 pub fn hash_key(presented: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(presented.trim().as_bytes()))
-}
-
-/// The agency a bearer key belongs to, or 401. Keys of inactive agencies and expired
-/// (rotated) keys are refused the same way as unknown ones.
-pub async fn authenticate<S: AgencyStore>(
-    store: &S,
-    authorization: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<AgencyRecord, ApiError> {
-    let presented = authorization
-        .and_then(|h| {
-            let (scheme, key) = h.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then_some(key.trim())
-        })
-        .filter(|k| k.starts_with(KEY_PREFIX) && k.len() <= 100)
-        .ok_or(ApiError::Unauthorized)?;
-    let key = store
-        .api_key(&hash_key(presented))
-        .await?
-        .filter(|k| k.is_valid(now))
-        .ok_or(ApiError::Unauthorized)?;
-    store
-        .agency(&key.agency)
-        .await?
-        .filter(|a| a.active)
-        .ok_or(ApiError::Unauthorized)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("unknown agency code {0} (not in the directory and no name given)")]
-    UnknownAgency(String),
-    #[error("agency {0} is not onboarded")]
-    NotOnboarded(String),
-    #[error("could not generate a key")]
-    Random,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// The outcome of onboarding: the record and, when a key was issued, the key itself,
-/// which is shown once and never stored.
-pub struct Onboarded {
-    pub record: AgencyRecord,
-    pub key: Option<ApiKey>,
-}
-
-/// Onboards an agency: its queue and dead-letter queue, its record, and a first key.
-/// Running it again for an onboarded agency refreshes its name and queue and keeps its key.
-pub async fn onboard<S: AgencyStore, Q: QueueAdmin>(
-    store: &S,
-    queues: &Q,
-    agency: &Agency,
-    visibility_seconds: i32,
-    now: OffsetDateTime,
-) -> Result<Onboarded, AdminError> {
-    let (queue_url, dlq_url) = queues
-        .ensure_handoff_queue(&agency.code, visibility_seconds)
-        .await?;
-    let existing = store.agency(&agency.code).await?;
-    let (key, key_hash, keys) = match &existing {
-        Some(e) => (None, e.current_key_hash.clone(), Vec::new()),
-        None => {
-            let key = ApiKey::generate().map_err(|_| AdminError::Random)?;
-            let hash = key.hash();
-            let rec = ApiKeyRecord {
-                key_hash: hash.clone(),
-                agency: agency.code.clone(),
-                created_at: now,
-                expires_at: None,
-            };
-            (Some(key), hash, vec![rec])
-        }
-    };
-    let record = AgencyRecord {
-        code: agency.code.clone(),
-        name: agency.name.clone(),
-        kind: agency.kind,
-        region: agency.region.clone(),
-        queue_url,
-        dlq_url,
-        current_key_hash: key_hash,
-        onboarded_at: existing.as_ref().map_or(now, |e| e.onboarded_at),
-        active: true,
-    };
-    store.save_agency(&record, &keys).await?;
-    Ok(Onboarded { record, key })
-}
-
-/// Issues a new key for an agency; the previous key keeps working for `grace_seconds`
-/// (0: it stops at once).
-pub async fn rotate_key<S: AgencyStore>(
-    store: &S,
-    code: &str,
-    grace_seconds: i64,
-    now: OffsetDateTime,
-) -> Result<ApiKey, AdminError> {
-    let mut record = store
-        .agency(code)
-        .await?
-        .ok_or_else(|| AdminError::NotOnboarded(code.to_string()))?;
-    let key = ApiKey::generate().map_err(|_| AdminError::Random)?;
-    let old = ApiKeyRecord {
-        key_hash: record.current_key_hash.clone(),
-        agency: code.to_string(),
-        created_at: record.onboarded_at,
-        expires_at: Some(now.unix_timestamp() + grace_seconds.max(0)),
-    };
-    let new = ApiKeyRecord {
-        key_hash: key.hash(),
-        agency: code.to_string(),
-        created_at: now,
-        expires_at: None,
-    };
-    record.current_key_hash = new.key_hash.clone();
-    store.save_agency(&record, &[old, new]).await?;
-    Ok(key)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Attachments: evidence photos, documents and videos (BRIEF sections 4 and 7).
+//! Attachments: evidence photos, documents and videos.
 //!
 //! A client asks for an upload target (`POST /v1/attachments`), uploads straight to the
 //! private bucket under `pending/<id>`, then references the id in a submission or update.
@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -155,12 +155,14 @@ pub struct UploadRequest {
     pub size: u64,
 }
 
-#[derive(Deserialize)]
+/// A `POST /v1/attachments` request as sent, before [`validate_upload_request`].
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UploadInput {
-    filename: Option<String>,
-    content_type: Option<String>,
-    size: Option<Value>,
+pub struct UploadInput {
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    /// Any JSON value, so a size of the wrong type is reported as such.
+    pub size: Option<Value>,
 }
 
 /// The largest size any allowed type may have.
@@ -176,9 +178,7 @@ fn largest_limit() -> u64 {
 /// control characters), `content_type` (one of [`MediaType::mimes`]), `size` (a whole
 /// number of bytes, 1 to the limit of the type). Every problem is reported at once, each
 /// naming its field; values are never echoed.
-pub fn validate_upload_request(value: &Value) -> Result<UploadRequest, ApiError> {
-    let input: UploadInput =
-        serde_path_to_error::deserialize(value).map_err(crate::domain::submission::shape_error)?;
+pub fn validate_upload_request(input: UploadInput) -> Result<UploadRequest, ApiError> {
     let mut errors = Vec::new();
 
     let filename = match input.filename.as_deref().map(str::trim) {
@@ -263,72 +263,11 @@ pub fn validate_upload_request(value: &Value) -> Result<UploadRequest, ApiError>
     }
 }
 
-/// The form fields as a JSON object, in their order (S3 wants `file` last; the rest may
-/// come in any order, but clients copy them as given).
-struct OrderedFields<'a>(&'a [(String, String)]);
-
-impl Serialize for OrderedFields<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-#[derive(Serialize)]
-struct UploadForm<'a> {
-    method: &'static str,
-    url: &'a str,
-    fields: OrderedFields<'a>,
-}
-
-#[derive(Serialize)]
-struct UploadAnswer<'a> {
-    attachment_id: String,
-    upload: UploadForm<'a>,
-    expires_at: String,
-    max_bytes: u64,
-}
-
-/// `POST /v1/attachments`: validates the request, draws the attachment id (a ULID) and
-/// returns the JSON answer: the id, the presigned POST form for `pending/<id>` (bound to
-/// the declared type and exact size, valid [`UPLOAD_EXPIRY`]), its expiry in WIB and the
-/// limit of the type. Nothing is stored until the client uploads.
-pub async fn create_upload<A: crate::ports::AttachmentStore>(
-    store: &A,
-    body: &Value,
-) -> Result<Vec<u8>, ApiError> {
-    let req = validate_upload_request(body)?;
-    let id = ulid::Ulid::new().to_string();
-    let target = store
-        .upload_target(&id, req.media, req.size, UPLOAD_EXPIRY)
-        .await?;
-    tracing::info!(
-        media = req.media.mime(),
-        size = req.size,
-        "upload target issued"
-    );
-    let answer = UploadAnswer {
-        attachment_id: id,
-        upload: UploadForm {
-            method: "POST",
-            url: &target.url,
-            fields: OrderedFields(&target.fields),
-        },
-        expires_at: crate::usecases::reports::format_wib(target.expires_at),
-        max_bytes: req.media.max_bytes(),
-    };
-    serde_json::to_vec(&answer).map_err(|_| ApiError::Internal)
-}
-
 /// How long a download link works.
 pub const LINK_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Every attachment id of a report: the submission's and its updates'.
-pub fn of_record(record: &crate::ports::ReportRecord) -> Vec<String> {
+pub fn of_record(record: &crate::domain::record::ReportRecord) -> Vec<String> {
     let mut ids = record.report.attachments.clone();
     for e in &record.events {
         for a in &e.attachments {
@@ -338,67 +277,6 @@ pub fn of_record(record: &crate::ports::ReportRecord) -> Vec<String> {
         }
     }
     ids
-}
-
-#[derive(Serialize)]
-struct LinkAnswer {
-    attachment_id: String,
-    url: String,
-    expires_at: String,
-}
-
-/// A short-lived link to an attachment of `record`; 404 for any id not on the report.
-pub async fn link<A: crate::ports::AttachmentStore>(
-    store: &A,
-    record: &crate::ports::ReportRecord,
-    id: &str,
-    now: OffsetDateTime,
-) -> Result<Vec<u8>, crate::domain::error::ApiError> {
-    use crate::domain::error::ApiError;
-    let id = ulid::Ulid::from_string(id.trim())
-        .map_err(|_| ApiError::AttachmentNotFound)?
-        .to_string();
-    if !of_record(record).contains(&id) {
-        return Err(ApiError::AttachmentNotFound);
-    }
-    let url = store.download_link(&id, LINK_TTL).await?;
-    serde_json::to_vec(&LinkAnswer {
-        attachment_id: id,
-        url,
-        expires_at: crate::usecases::reports::format_wib(now + LINK_TTL),
-    })
-    .map_err(|_| ApiError::Internal)
-}
-
-/// Checks every referenced attachment (`attachments[i]` names the one refused) and, when all
-/// pass, keeps them. Called before a submission or update is written: on any problem nothing
-/// is written.
-pub async fn verify_and_keep<A: crate::ports::AttachmentStore>(
-    store: &A,
-    ids: &[String],
-) -> Result<(), crate::domain::error::ApiError> {
-    let mut errors = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        let object = store.inspect(id).await?;
-        if let Err(p) = check(object.as_ref()) {
-            let issue = match p {
-                AttachmentProblem::Missing => FieldIssue::AttachmentMissing,
-                AttachmentProblem::TooLarge => FieldIssue::AttachmentTooLarge,
-                AttachmentProblem::UnsupportedType | AttachmentProblem::TypeMismatch => {
-                    FieldIssue::AttachmentTypeMismatch
-                }
-            };
-            errors.push(FieldError::new(format!("attachments[{i}]"), issue));
-        }
-    }
-    if !errors.is_empty() {
-        tracing::info!(refused = errors.len(), "attachments refused");
-        return Err(ApiError::Validation(errors));
-    }
-    for id in ids {
-        store.promote(id).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -460,13 +338,17 @@ mod tests {
         }
     }
 
+    fn upload(v: Value) -> Result<UploadRequest, ApiError> {
+        validate_upload_request(serde_json::from_value(v).unwrap())
+    }
+
     fn owned(v: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
         v.iter().map(|(f, c)| (f.to_string(), *c)).collect()
     }
 
     #[test]
     fn upload_requests() {
-        let ok = validate_upload_request(&serde_json::json!({
+        let ok = upload(serde_json::json!({
             "filename": " foto jalan rusak.JPG ", "content_type": "image/jpg", "size": 2_345_678
         }))
         .unwrap();
@@ -479,13 +361,10 @@ mod tests {
             }
         );
         let video = serde_json::json!({"filename": "a.mp4", "content_type": "video/mp4", "size": MAX_VIDEO_BYTES});
-        assert_eq!(
-            validate_upload_request(&video).unwrap().size,
-            MAX_VIDEO_BYTES
-        );
+        assert_eq!(upload(video).unwrap().size, MAX_VIDEO_BYTES);
 
         assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({}))),
+            codes(upload(serde_json::json!({}))),
             owned(&[
                 ("filename", "required"),
                 ("content_type", "required"),
@@ -493,7 +372,7 @@ mod tests {
             ])
         );
         assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({
+            codes(upload(serde_json::json!({
                 "filename": "../x.jpg", "content_type": "text/html", "size": 0
             }))),
             owned(&[
@@ -504,96 +383,40 @@ mod tests {
         );
         // Over the type's limit; 50 MB is fine for a video but not for a photo.
         assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({
+            codes(upload(serde_json::json!({
                 "filename": "a.jpg", "content_type": "image/jpeg", "size": MAX_VIDEO_BYTES
             }))),
             owned(&[("size", "attachment_too_large")])
         );
         assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({
+            codes(upload(serde_json::json!({
                 "filename": "a".repeat(201), "content_type": "image/png", "size": 1.5
             }))),
             owned(&[("filename", "too_long"), ("size", "invalid_format")])
         );
         assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({
+            codes(upload(serde_json::json!({
                 "filename": "a.pdf", "content_type": "application/pdf", "size": "12"
             }))),
             owned(&[("size", "invalid_type")])
         );
         assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({
+            codes(upload(serde_json::json!({
                 "filename": "a.pdf", "content_type": "application/pdf", "size": -3
             }))),
             owned(&[("size", "invalid_format")])
         );
-        assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({
-                "filename": "a.pdf", "content_type": "application/pdf", "size": 3, "bucket": "x"
-            }))),
-            owned(&[("bucket", "unknown_field")])
-        );
-        assert_eq!(
-            codes(validate_upload_request(&serde_json::json!({
-                "filename": 7, "content_type": "application/pdf", "size": 3
-            }))),
-            owned(&[("filename", "invalid_type")])
-        );
         // The allowed list is in the message; the refused value never is.
-        let err = validate_upload_request(&serde_json::json!({
+        let err = upload(serde_json::json!({
             "filename": "a", "content_type": "image/secret-gif", "size": 3
         }))
         .unwrap_err();
-        let body = String::from_utf8(err.body(crate::domain::i18n::Lang::En)).unwrap();
-        assert!(body.contains("image/jpeg, image/png, application/pdf, video/mp4"));
-        assert!(!body.contains("secret-gif"));
-    }
-
-    #[tokio::test]
-    async fn create_upload_answers_the_form_in_order() {
-        use crate::adapters::memory::MemoryAttachments;
-        let store = MemoryAttachments::new();
-        let before = OffsetDateTime::now_utc();
-        let body = create_upload(
-            &store,
-            &serde_json::json!({"filename": "bukti.pdf", "content_type": "application/pdf", "size": 4096}),
-        )
-        .await
-        .unwrap();
-        // Field order survives serialisation.
-        let text = String::from_utf8(body.clone()).unwrap();
-        assert!(text.find("\"key\"").unwrap() < text.find("\"Content-Type\"").unwrap());
-        let v: Value = serde_json::from_slice(&body).unwrap();
-        let id = v["attachment_id"].as_str().unwrap();
-        assert!(ulid::Ulid::from_string(id).is_ok());
-        assert_eq!(v["upload"]["method"], "POST");
-        assert_eq!(v["upload"]["fields"]["key"], format!("pending/{id}"));
-        assert_eq!(v["upload"]["fields"]["Content-Type"], "application/pdf");
-        assert_eq!(v["max_bytes"], MAX_PDF_BYTES);
-        let expires = OffsetDateTime::parse(
-            v["expires_at"].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap();
-        assert!(v["expires_at"].as_str().unwrap().ends_with("+07:00"));
-        let delta = expires - before;
-        assert!(delta > time::Duration::minutes(14) && delta <= time::Duration::minutes(16));
-        // The issued form admits exactly the declared upload.
-        assert!(
-            store
-                .post_upload(id, "application/pdf", &[b'%'; 4095])
-                .is_err()
-        );
-        assert!(
-            store
-                .post_upload(id, "application/pdf", &[b'%'; 4096])
-                .is_ok()
-        );
-
-        let err = create_upload(&store, &serde_json::json!({"filename": "x"}))
-            .await
-            .unwrap_err();
-        assert_eq!(err.status(), 422);
+        let ApiError::Validation(fields) = err else {
+            panic!("expected a validation error")
+        };
+        let message = fields[0].issue.message(crate::domain::i18n::Lang::En);
+        assert!(message.contains("image/jpeg, image/png, application/pdf, video/mp4"));
+        assert!(!message.contains("secret-gif"));
     }
 
     #[test]

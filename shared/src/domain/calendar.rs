@@ -1,4 +1,4 @@
-//! The working-day calendar behind the SLA due date (BRIEF section 5).
+//! The working-day calendar behind the SLA due date.
 //!
 //! Every date a citizen sees is a calendar date in Asia/Jakarta time (WIB, a fixed UTC+7
 //! without daylight saving). Working days exclude Saturdays, Sundays, national holidays
@@ -49,6 +49,21 @@ pub fn wib_date(t: OffsetDateTime) -> Date {
         Some(local) => local.date(),
         None => Date::MAX,
     }
+}
+
+/// RFC 3339 in WIB, whole seconds: how every instant is shown (`2026-11-25T09:15:00+07:00`).
+pub fn format_wib(t: OffsetDateTime) -> String {
+    t.to_offset(WIB)
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A calendar date as `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    d.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
 }
 
 /// A question about a day the calendar does not cover.

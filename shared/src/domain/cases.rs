@@ -1,4 +1,4 @@
-//! Forwarded cases and their hand-off to agencies (BRIEF section 6).
+//! Forwarded cases and their hand-off to agencies.
 //!
 //! Forwarding a report creates one [`Case`] per agency and, in the same store transaction,
 //! one [`Handoff`] outbox item per agency. The forwarding function drains the outbox into

@@ -1,4 +1,4 @@
-//! The walk-in desk (BRIEF section 2): Monday to Friday, 08:00–14:00 WIB, on working days,
+//! The walk-in desk: Monday to Friday, 08:00–14:00 WIB, on working days,
 //! with a daily capacity (50 at launch, configurable). The capacity is a counter written in
 //! the same transaction as the report, so it holds under concurrent requests.
 
@@ -48,10 +48,9 @@ pub fn hours(calendar: &Calendar, now: OffsetDateTime) -> Result<DeskHours, Cale
     })
 }
 
-/// The capacity from `DESK_DAILY_CAPACITY`, or the default.
-pub fn capacity_from_env() -> u32 {
-    std::env::var("DESK_DAILY_CAPACITY")
-        .ok()
+/// The daily capacity a deployment configures (a positive whole number), or the default.
+pub fn capacity(configured: Option<&str>) -> u32 {
+    configured
         .and_then(|v| v.trim().parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(DEFAULT_CAPACITY)
@@ -67,7 +66,7 @@ pub fn receipt_text(
     let f = time::macros::format_description!("[day]-[month]-[year] [hour]:[minute]");
     let at = submitted_at.to_offset(WIB).format(&f).unwrap_or_default();
     let due = due
-        .map(crate::usecases::reports::format_date)
+        .map(crate::domain::calendar::format_date)
         .unwrap_or_else(|| "akan diberitahukan".into());
     format!(
         "LAPOR MAS WAPRES - TANDA TERIMA LAPORAN\n\
@@ -132,6 +131,14 @@ mod tests {
         };
         assert!(next_opening > datetime!(2026-12-25 10:00 +7));
         assert!(cal().is_working_day(wib_date(next_opening)).unwrap());
+    }
+
+    #[test]
+    fn capacity_is_configured_or_the_default() {
+        assert_eq!(capacity(Some(" 12 ")), 12);
+        for bad in [None, Some(""), Some("0"), Some("-3"), Some("lima puluh")] {
+            assert_eq!(capacity(bad), DEFAULT_CAPACITY);
+        }
     }
 
     #[test]

@@ -64,6 +64,11 @@ pub fn agency(code: &str) -> Option<&'static Agency> {
     agencies().iter().find(|a| a.code == code)
 }
 
+/// An agency's name from the directory (its code when the directory lacks it).
+pub fn agency_name(code: &str) -> String {
+    agency(code).map_or_else(|| code.to_string(), |a| a.name.clone())
+}
+
 /// The regional government of a region code, if the directory has one.
 pub fn regional_government(region: &str) -> Option<&'static Agency> {
     agencies()
@@ -71,7 +76,7 @@ pub fn regional_government(region: &str) -> Option<&'static Agency> {
         .find(|a| a.kind == AgencyKind::Pemda && a.region.as_deref() == Some(region))
 }
 
-/// The routing rule (BRIEF section 6): the category's default agencies, then the regional
+/// The routing rule: the category's default agencies, then the regional
 /// government of the location (the regency or city when the directory has it, otherwise the
 /// province). Analysts see this as a suggestion and may forward anywhere.
 pub fn suggest(

@@ -3,8 +3,6 @@
 //! Messages never contain the submitted values: a field error names the field, never what
 //! was typed into it (it may be a NIK or a phone number).
 
-use serde::Serialize;
-
 use crate::domain::i18n::Lang;
 use crate::domain::identity::NikError;
 use crate::domain::regno::RegistrationNumberError;
@@ -259,48 +257,50 @@ impl From<StoreError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
+/// Parses a body that must be a JSON object.
+pub fn parse_json_object(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        _ => Err(ApiError::InvalidJson),
+    }
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message: String,
-    fields: Vec<FieldBody>,
+/// Reads a JSON object into the typed input `T`, naming the offending field on failure.
+pub fn decode<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(shape_error)
 }
 
-#[derive(Serialize)]
-struct FieldBody {
-    field: String,
-    code: &'static str,
-    message: String,
+/// Turns a serde error into a field error naming the field, never echoing the value.
+fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = err.path().to_string();
+    let msg = err.inner().to_string();
+    let field = if path.is_empty() || path == "." {
+        "body".to_string()
+    } else {
+        // An unknown field's own name ends the path; keep it short.
+        path.chars().take(128).collect()
+    };
+    if msg.starts_with("unknown field `") {
+        return ApiError::Validation(vec![FieldError::new(field, FieldIssue::UnknownField)]);
+    }
+    ApiError::Validation(vec![FieldError::new(field, FieldIssue::InvalidType)])
+}
+
+/// `Ok` when no field error was found, otherwise all of them.
+pub fn validation(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// One field's error.
+pub fn field(name: &str, issue: FieldIssue) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(name, issue)])
 }
 
 impl ApiError {
-    pub fn status(&self) -> u16 {
-        match self {
-            ApiError::InvalidJson
-            | ApiError::InvalidRegistrationNumber(_)
-            | ApiError::InvalidIdempotencyKey
-            | ApiError::InvalidReceipt => 400,
-            ApiError::Unauthorized | ApiError::TrackingTokenRequired => 401,
-            ApiError::InvalidTrackingToken | ApiError::Forbidden => 403,
-            ApiError::ReportNotFound | ApiError::CaseNotFound | ApiError::AttachmentNotFound => 404,
-            ApiError::RequestInProgress
-            | ApiError::InvalidTransition { .. }
-            | ApiError::FeedbackNotAllowed
-            | ApiError::DeskClosed { .. }
-            | ApiError::DeskCapacityReached { .. } => 409,
-            ApiError::PayloadTooLarge { .. } => 413,
-            ApiError::UnsupportedMediaType => 415,
-            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => 422,
-            ApiError::Internal => 500,
-            ApiError::ServiceUnavailable => 503,
-        }
-    }
-
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidJson => "invalid_json",
@@ -327,196 +327,19 @@ impl ApiError {
             ApiError::Internal => "internal_error",
         }
     }
+}
 
-    pub fn message(&self, lang: Lang) -> String {
-        let s = match self {
-            ApiError::InvalidJson => lang.pick(
-                "Isi permintaan harus berupa objek JSON yang sah.",
-                "The request body must be a valid JSON object.",
-            ),
-            ApiError::UnsupportedMediaType => lang.pick(
-                "Kirim isi permintaan dengan Content-Type: application/json.",
-                "Send the request body with Content-Type: application/json.",
-            ),
-            ApiError::DeskClosed { next_opening } => {
-                return match lang {
-                    Lang::Id => format!(
-                        "Loket pengaduan tutup (Senin–Jumat 08.00–14.00 WIB pada hari kerja). Buka kembali {next_opening}."
-                    ),
-                    Lang::En => format!(
-                        "The desk is closed (Monday–Friday 08:00–14:00 WIB on working days). It opens again at {next_opening}."
-                    ),
-                };
-            }
-            ApiError::DeskCapacityReached { next_opening } => {
-                return match lang {
-                    Lang::Id => format!(
-                        "Kuota loket hari ini sudah penuh. Silakan kembali {next_opening}, atau laporkan lewat laman Lapor atau WhatsApp 0811 1704 2207."
-                    ),
-                    Lang::En => format!(
-                        "Today's desk capacity is reached. Please come back at {next_opening}, or report on the Lapor website or WhatsApp 0811 1704 2207."
-                    ),
-                };
-            }
-            ApiError::PayloadTooLarge { limit } => {
-                return match lang {
-                    Lang::Id => format!("Isi permintaan melebihi batas {limit} byte."),
-                    Lang::En => format!("The request body exceeds the {limit}-byte limit."),
-                };
-            }
-            ApiError::Validation(_) => lang.pick(
-                "Ada isian yang belum benar. Periksa kolom yang disebutkan.",
-                "Some fields are not valid. Check the fields listed.",
-            ),
-            ApiError::InvalidRegistrationNumber(RegistrationNumberError::CheckFailed) => lang.pick(
-                "Nomor registrasi tidak valid: kemungkinan ada salah ketik. Periksa kembali nomor Anda.",
-                "Invalid registration number: probably a typing mistake. Please check your number.",
-            ),
-            ApiError::InvalidRegistrationNumber(_) => lang.pick(
-                "Nomor registrasi tidak valid. Formatnya 10 karakter, misalnya 7M2QK-D9XZ5.",
-                "Invalid registration number. It has 10 characters, for example 7M2QK-D9XZ5.",
-            ),
-            ApiError::InvalidIdempotencyKey => lang.pick(
-                "Idempotency-Key harus 1–128 karakter ASCII yang terlihat.",
-                "Idempotency-Key must be 1–128 visible ASCII characters.",
-            ),
-            ApiError::IdempotencyKeyReused => lang.pick(
-                "Idempotency-Key ini sudah dipakai untuk laporan lain dengan isi berbeda.",
-                "This Idempotency-Key was already used for a different request body.",
-            ),
-            ApiError::RequestInProgress => lang.pick(
-                "Permintaan dengan Idempotency-Key ini masih diproses. Coba lagi sebentar lagi.",
-                "A request with this Idempotency-Key is still being processed. Retry shortly.",
-            ),
-            ApiError::InvalidTrackingToken => lang.pick(
-                "Token pelacakan tidak cocok dengan nomor registrasi ini.",
-                "The tracking token does not match this registration number.",
-            ),
-            ApiError::ReportNotFound => lang.pick(
-                "Laporan dengan nomor registrasi ini tidak ditemukan.",
-                "No report has this registration number.",
-            ),
-            ApiError::InvalidTransition { .. } => lang.pick(
-                "Perubahan status ini tidak diperbolehkan pada tahap laporan saat ini.",
-                "This status change is not allowed at the report's current stage.",
-            ),
-            ApiError::Unauthorized => lang.pick(
-                "Kredensial tidak ada atau tidak sah.",
-                "Missing or invalid credentials.",
-            ),
-            ApiError::Forbidden => lang.pick(
-                "Peran Anda tidak mengizinkan tindakan ini.",
-                "Your role does not allow this action.",
-            ),
-            ApiError::TrackingTokenRequired => lang.pick(
-                "Sertakan token pelacakan (X-Tracking-Token) yang Anda terima saat melapor.",
-                "Include the tracking token (X-Tracking-Token) you received when you submitted.",
-            ),
-            ApiError::CaseNotFound => lang.pick(
-                "Kasus tidak ditemukan.",
-                "Case not found.",
-            ),
-            ApiError::AttachmentNotFound => lang.pick(
-                "Lampiran tidak ditemukan pada laporan ini.",
-                "No such attachment on this report.",
-            ),
-            ApiError::InvalidReceipt => lang.pick(
-                "Tanda terima (receipt) tidak sah untuk kasus ini atau sudah kedaluwarsa. Ambil kasus lagi.",
-                "The receipt is not valid for this case or has expired. Poll the case again.",
-            ),
-            ApiError::FeedbackNotAllowed => lang.pick(
-                "Penilaian hanya dapat diberikan sekali setelah laporan selesai.",
-                "A rating can be given once, after the report is completed.",
-            ),
-            ApiError::ServiceUnavailable => lang.pick(
-                "Layanan sedang sibuk atau tidak tersedia. Silakan coba lagi beberapa saat lagi.",
-                "The service is busy or unavailable. Please try again in a moment.",
-            ),
-            ApiError::Internal => lang.pick(
-                "Terjadi kesalahan pada sistem kami. Silakan coba lagi.",
-                "Something went wrong on our side. Please try again.",
-            ),
-        };
-        s.to_string()
-    }
-
-    /// The JSON error body: `{"error": {"code", "message", "fields": [...]}}`.
-    pub fn body(&self, lang: Lang) -> Vec<u8> {
-        let fields = match self {
-            ApiError::Validation(f) => f
-                .iter()
-                .map(|f| FieldBody {
-                    field: f.field.clone(),
-                    code: f.issue.code(),
-                    message: f.issue.message(lang),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let body = Body {
-            error: Inner {
-                code: self.code(),
-                message: self.message(lang),
-                fields,
-            },
-        };
-        serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{}}".to_vec())
+impl From<crate::domain::report::TransitionError> for ApiError {
+    fn from(e: crate::domain::report::TransitionError) -> Self {
+        ApiError::InvalidTransition {
+            from: e.from,
+            to: e.to,
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_error_has_a_4xx_or_5xx_and_a_body() {
-        let all = [
-            ApiError::InvalidJson,
-            ApiError::UnsupportedMediaType,
-            ApiError::PayloadTooLarge { limit: 10 },
-            ApiError::Validation(vec![FieldError::new(
-                "reporter.nik",
-                FieldIssue::InvalidNik(NikError::Format),
-            )]),
-            ApiError::InvalidRegistrationNumber(RegistrationNumberError::CheckFailed),
-            ApiError::InvalidIdempotencyKey,
-            ApiError::IdempotencyKeyReused,
-            ApiError::RequestInProgress,
-            ApiError::InvalidTrackingToken,
-            ApiError::ReportNotFound,
-            ApiError::InvalidTransition {
-                from: Status::Received,
-                to: Status::Completed,
-            },
-            ApiError::Unauthorized,
-            ApiError::Forbidden,
-            ApiError::TrackingTokenRequired,
-            ApiError::CaseNotFound,
-            ApiError::AttachmentNotFound,
-            ApiError::InvalidReceipt,
-            ApiError::FeedbackNotAllowed,
-            ApiError::DeskClosed {
-                next_opening: "2026-11-26T08:00:00+07:00".into(),
-            },
-            ApiError::DeskCapacityReached {
-                next_opening: "2026-11-26T08:00:00+07:00".into(),
-            },
-            ApiError::ServiceUnavailable,
-            ApiError::Internal,
-        ];
-        for e in &all {
-            assert!((400..600).contains(&e.status()));
-            for lang in [Lang::Id, Lang::En] {
-                let v: serde_json::Value = serde_json::from_slice(&e.body(lang)).unwrap();
-                assert_eq!(v["error"]["code"], e.code());
-                assert!(!v["error"]["message"].as_str().unwrap().is_empty());
-                assert!(v["error"]["fields"].is_array());
-            }
-        }
-        // The example number in the message is a valid number.
-        assert!(crate::domain::regno::RegistrationNumber::parse("7M2QK-D9XZ5").is_ok());
-        let v: serde_json::Value = serde_json::from_slice(&all[3].body(Lang::Id)).unwrap();
-        assert_eq!(v["error"]["fields"][0]["field"], "reporter.nik");
-        assert_eq!(v["error"]["fields"][0]["code"], "invalid_nik");
+impl From<RegistrationNumberError> for ApiError {
+    fn from(e: RegistrationNumberError) -> Self {
+        ApiError::InvalidRegistrationNumber(e)
     }
 }

@@ -1,4 +1,4 @@
-//! Idempotency records for submissions (BRIEF section 7).
+//! Idempotency records for submissions.
 //!
 //! The first answer must be replayed exactly, and it contains the tracking token, so the
 //! stored copy is sealed (ChaCha20-Poly1305) with a key derived from the client's

@@ -1,4 +1,4 @@
-//! Identity fields of a reporter: NIK, Indonesian phone numbers, e-mail (BRIEF section 7).
+//! Identity fields of a reporter: NIK, Indonesian phone numbers, e-mail.
 //! Errors never carry the value that was checked.
 
 use crate::domain::geo;

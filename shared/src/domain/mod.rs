@@ -11,8 +11,11 @@ pub mod geo;
 pub mod i18n;
 pub mod idempotency;
 pub mod identity;
+pub mod record;
 pub mod regno;
 pub mod report;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 pub mod stats;
 pub mod submission;
 pub mod token;

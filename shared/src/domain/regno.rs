@@ -1,4 +1,4 @@
-//! Registration numbers (BRIEF section 4).
+//! Registration numbers.
 //!
 //! A number is 10 Crockford base32 characters, written `XXXXX-XXXXX`: nine random
 //! characters (45 bits, so numbers cannot be enumerated) followed by one check character.

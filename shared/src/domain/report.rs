@@ -1,4 +1,4 @@
-//! Reports, their lifecycle (BRIEF section 3) and the append-only timeline.
+//! Reports, their lifecycle and the append-only timeline.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -30,7 +30,7 @@ code_enum!(
     Kind { Complaint => "complaint", Suggestion => "suggestion", Idea => "idea" }
 );
 code_enum!(
-    /// Who may see the reporter's identity (BRIEF section 7).
+    /// Who may see the reporter's identity.
     Privacy { Standard => "standard", Confidential => "confidential", Anonymous => "anonymous" }
 );
 code_enum!(Channel { Web => "web", Whatsapp => "whatsapp", Desk => "desk" });
@@ -137,7 +137,7 @@ code_enum!(
 );
 
 code_enum!(
-    /// Why a report cannot be processed (BRIEF section 3).
+    /// Why a report cannot be processed.
     RejectReason {
         NotWithinAuthority => "not_within_authority",
         Duplicate => "duplicate",

@@ -1,4 +1,4 @@
-//! Public statistics (`GET /v1/stats`, BRIEF section 2): counters maintained as reports
+//! Public statistics (`GET /v1/stats`): counters maintained as reports
 //! move, never computed by scanning the table.
 //!
 //! Every change of a report is seen as two [`Snapshot`]s of it, before and after (in AWS:
@@ -18,13 +18,11 @@
 //!   histogram (its median is the public figure).
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::domain::calendar::{Calendar, WIB, wib_date};
-use crate::domain::error::StoreError;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::{Channel, Report, SlaFlag, Status};
 
@@ -393,22 +391,6 @@ impl StatsView {
     }
 }
 
-/// Where the counters live.
-pub trait StatsStore: Send + Sync {
-    /// Adds `delta` to the counters of the report's shard, unless a version of the report
-    /// at or after `version` was applied already (a redelivered change). All or nothing.
-    /// Returns whether it was added.
-    fn apply(
-        &self,
-        number: &RegistrationNumber,
-        version: u64,
-        delta: &Delta,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-
-    /// Every counter, summed over the shards.
-    fn totals(&self) -> impl Future<Output = Result<Totals, StoreError>> + Send;
-}
-
 /// One change of a report, as the aggregator receives it.
 #[derive(Debug, Clone)]
 pub struct ReportChange {
@@ -419,7 +401,7 @@ pub struct ReportChange {
 
 impl ReportChange {
     /// The version that identifies this change (the new one, or the last for a removal).
-    fn version(&self) -> u64 {
+    pub fn version(&self) -> u64 {
         match (&self.after, &self.before) {
             (Some(a), _) => a.version,
             // A removal comes after every version the report had.
@@ -429,41 +411,8 @@ impl ReportChange {
     }
 }
 
-/// Applies a batch of changes in order. Stops at the first failure and returns its index:
-/// it and everything after it must be delivered again (changes of one report must be
-/// applied in order). Redelivered changes are harmless.
-pub async fn aggregate<S: StatsStore>(
-    store: &S,
-    changes: &[ReportChange],
-    calendar: &Calendar,
-) -> Option<usize> {
-    for (i, c) in changes.iter().enumerate() {
-        let d = delta(c.before.as_ref(), c.after.as_ref(), calendar);
-        if d.is_empty() {
-            continue;
-        }
-        match store.apply(&c.number, c.version(), &d).await {
-            Ok(applied) => {
-                if !applied {
-                    tracing::info!(index = i, "stats change already applied");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(index = i, error = %e, "stats change not applied");
-                return Some(i);
-            }
-        }
-    }
-    None
-}
-
-/// The public statistics now.
-pub async fn view<S: StatsStore>(store: &S, now: OffsetDateTime) -> Result<StatsView, StoreError> {
-    Ok(StatsView::new(&store.totals().await?, now))
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use time::macros::{date, datetime};
 
@@ -471,7 +420,7 @@ mod tests {
         Calendar::embedded().expect("calendar")
     }
 
-    fn submitted() -> Snapshot {
+    pub(crate) fn submitted() -> Snapshot {
         Snapshot {
             version: 1,
             status: Status::Received,
@@ -486,7 +435,7 @@ mod tests {
         }
     }
 
-    fn then(s: &Snapshot, f: impl FnOnce(&mut Snapshot)) -> Snapshot {
+    pub(crate) fn then(s: &Snapshot, f: impl FnOnce(&mut Snapshot)) -> Snapshot {
         let mut n = s.clone();
         n.version += 1;
         f(&mut n);
@@ -722,53 +671,6 @@ mod tests {
         let empty = StatsView::new(&Totals::default(), datetime!(2026-12-03 03:00 UTC));
         assert_eq!(empty.within_standard.share, None);
         assert_eq!(empty.first_response.median_working_days, None);
-    }
-
-    #[tokio::test]
-    async fn aggregate_counts_each_change_once_and_stops_at_a_failure() {
-        let store = crate::adapters::memory::MemoryStats::new();
-        let n = RegistrationNumber::from_random([9, 8, 7, 6, 5, 4]);
-        let s = submitted();
-        let a = then(&s, |a| a.status = Status::InAnalysis);
-        let changes = vec![
-            ReportChange {
-                number: n,
-                before: None,
-                after: Some(s.clone()),
-            },
-            ReportChange {
-                number: n,
-                before: Some(s.clone()),
-                after: Some(a.clone()),
-            },
-        ];
-        assert_eq!(aggregate(&store, &changes, cal()).await, None);
-        // The batch delivered again (a retry): nothing counts twice.
-        assert_eq!(aggregate(&store, &changes, cal()).await, None);
-        let v = view(&store, datetime!(2026-12-03 03:00 UTC)).await.unwrap();
-        assert_eq!(v.total, 1);
-        assert_eq!(
-            (v.by_status["received"], v.by_status["in_analysis"]),
-            (0, 1)
-        );
-        let f = then(&a, |f| {
-            f.status = Status::Forwarded;
-            f.round = 1;
-        });
-        store.set_unavailable(true);
-        let more = vec![ReportChange {
-            number: n,
-            before: Some(a),
-            after: Some(f),
-        }];
-        assert_eq!(aggregate(&store, &more, cal()).await, Some(0));
-        store.set_unavailable(false);
-        assert_eq!(aggregate(&store, &more, cal()).await, None);
-        let v = view(&store, datetime!(2026-12-03 03:00 UTC)).await.unwrap();
-        assert_eq!(
-            (v.by_status["forwarded"], v.within_standard.processed),
-            (1, 1)
-        );
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Parsing and validation of a submission body into a [`NewReport`]. Nothing is written
 //! before this has succeeded.
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::domain::directory;
@@ -11,64 +10,57 @@ use crate::domain::geo;
 use crate::domain::identity::{Nik, Phone, valid_email};
 use crate::domain::report::{Channel, Kind, Location, NewReport, Privacy, Reporter};
 
-/// The documented limit of a JSON request body.
-pub const MAX_BODY_BYTES: usize = 65_536;
 pub const MAX_ATTACHMENTS: usize = 10;
 
-#[derive(Deserialize)]
+/// A submission as any channel sends it, before [`validate_submission`]: every field
+/// optional, so that each missing or wrong one is reported by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct SubmissionInput {
-    kind: Option<String>,
-    title: Option<String>,
-    description: Option<String>,
-    category: Option<String>,
-    location: Option<LocationInput>,
-    incident_date: Option<String>,
-    privacy: Option<String>,
-    reporter: Option<ReporterInput>,
-    consent: Option<bool>,
-    attachments: Option<Vec<String>>,
+pub struct SubmissionInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<LocationInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<ReporterInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct LocationInput {
-    province_code: Option<String>,
-    regency_code: Option<String>,
-    address: Option<String>,
+pub struct LocationInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regency_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ReporterInput {
-    name: Option<String>,
-    nik: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-}
-
-/// Parses a body that must be a JSON object.
-pub fn parse_json_object(body: &[u8]) -> Result<Value, ApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::InvalidJson),
-    }
-}
-
-/// Turns a serde error into a field error naming the field, never echoing the value.
-pub(crate) fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = err.path().to_string();
-    let msg = err.inner().to_string();
-    let field = if path.is_empty() || path == "." {
-        "body".to_string()
-    } else {
-        // An unknown field's own name ends the path; keep it short.
-        path.chars().take(128).collect()
-    };
-    if msg.starts_with("unknown field `") {
-        return ApiError::Validation(vec![FieldError::new(field, FieldIssue::UnknownField)]);
-    }
-    ApiError::Validation(vec![FieldError::new(field, FieldIssue::InvalidType)])
+pub struct ReporterInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nik: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// Text checks shared by every free-text field. Returns the trimmed text.
@@ -166,11 +158,10 @@ pub(crate) fn attachment_ids(e: &mut Vec<FieldError>, attachments: Vec<String>) 
 /// Validates a submission object. `today_wib` bounds the incident date. Every problem is
 /// reported at once, each naming its field.
 pub fn validate_submission(
-    value: &Value,
+    input: SubmissionInput,
     channel: Channel,
     today_wib: Date,
 ) -> Result<NewReport, ApiError> {
-    let input: SubmissionInput = serde_path_to_error::deserialize(value).map_err(shape_error)?;
     let mut errors = Vec::new();
     let e = &mut errors;
 
@@ -344,7 +335,14 @@ mod tests {
     use serde_json::json;
     use time::macros::date;
 
+    use serde_json::Value;
+
     const TODAY: Date = date!(2024 - 11 - 11);
+
+    /// A JSON body read and validated, as the handlers do.
+    fn validate(v: &Value, channel: Channel, today: Date) -> Result<NewReport, ApiError> {
+        validate_submission(crate::domain::error::decode(v)?, channel, today)
+    }
 
     fn valid() -> Value {
         json!({
@@ -362,7 +360,7 @@ mod tests {
     }
 
     fn fields(v: &Value) -> Vec<(String, &'static str)> {
-        match validate_submission(v, Channel::Web, TODAY) {
+        match validate(v, Channel::Web, TODAY) {
             Err(ApiError::Validation(f)) => {
                 f.into_iter().map(|f| (f.field, f.issue.code())).collect()
             }
@@ -372,7 +370,7 @@ mod tests {
 
     #[test]
     fn a_valid_submission_is_normalised() {
-        let r = validate_submission(&valid(), Channel::Web, TODAY).unwrap();
+        let r = validate(&valid(), Channel::Web, TODAY).unwrap();
         assert_eq!(r.kind, Kind::Complaint);
         assert_eq!(
             r.location.as_ref().unwrap().regency_code.as_deref(),
@@ -592,7 +590,7 @@ mod tests {
         v["privacy"] = json!("anonymous");
         v.as_object_mut().unwrap().remove("reporter");
         assert!(
-            validate_submission(&v, Channel::Web, TODAY)
+            validate(&v, Channel::Web, TODAY)
                 .unwrap()
                 .reporter
                 .is_none()
@@ -603,7 +601,7 @@ mod tests {
     fn non_objects_are_invalid_json() {
         for body in [&b"[]"[..], b"\"x\"", b"{", b"", b"null", b"\xff"] {
             assert!(matches!(
-                parse_json_object(body),
+                crate::domain::error::parse_json_object(body),
                 Err(ApiError::InvalidJson)
             ));
         }
@@ -613,8 +611,19 @@ mod tests {
     fn errors_never_echo_values() {
         let mut v = valid();
         v["reporter"]["nik"] = json!(3171015208900001u64);
-        let err = validate_submission(&v, Channel::Web, TODAY).unwrap_err();
-        let body = String::from_utf8(err.body(crate::domain::i18n::Lang::Id)).unwrap();
+        let Err(ApiError::Validation(fields)) = validate(&v, Channel::Web, TODAY) else {
+            panic!("expected a validation error")
+        };
+        let body: String = fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f.field,
+                    f.issue.message(crate::domain::i18n::Lang::Id)
+                )
+            })
+            .collect();
         assert!(body.contains("reporter.nik"), "{body}");
         assert!(!body.contains("3171015208900001"), "{body}");
     }
@@ -622,8 +631,8 @@ mod tests {
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-            if let Ok(v) = parse_json_object(&body) {
-                let _ = validate_submission(&v, Channel::Web, TODAY);
+            if let Ok(v) = crate::domain::error::parse_json_object(&body) {
+                let _ = validate(&v, Channel::Web, TODAY);
             }
         }
 
@@ -634,7 +643,7 @@ mod tests {
         ) {
             let mut v = valid();
             v[key] = val;
-            let _ = validate_submission(&v, Channel::Web, TODAY);
+            let _ = validate(&v, Channel::Web, TODAY);
         }
     }
 }

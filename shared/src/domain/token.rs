@@ -62,6 +62,13 @@ pub fn verify_token(presented: &str, stored_hash: &str) -> bool {
     }
 }
 
+/// The tracking token a request presents: 401 when there is none.
+pub fn presented(token: Option<&str>) -> Result<&str, crate::domain::error::ApiError> {
+    token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or(crate::domain::error::ApiError::TrackingTokenRequired)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! Ports: what the domain needs from the outside world, with no AWS types.
 
+pub mod stats;
 pub mod whatsapp;
 
 use std::future::Future;
@@ -9,6 +10,7 @@ use crate::domain::agencies::{AgencyRecord, ApiKeyRecord};
 use crate::domain::cases::{Case, Handoff};
 use crate::domain::error::StoreError;
 use crate::domain::idempotency::IdempotencyRecord;
+use crate::domain::record::ReportRecord;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::{Report, Reporter, Status, TimelineEvent};
 
@@ -63,26 +65,6 @@ pub trait ReportStore: Send + Sync {
         &self,
         number: &RegistrationNumber,
     ) -> impl Future<Output = Result<Vec<TimelineEvent>, StoreError>> + Send;
-}
-
-/// A report with its cases and timeline (oldest first), as one read.
-#[derive(Debug, Clone)]
-pub struct ReportRecord {
-    pub report: Report,
-    pub cases: Vec<Case>,
-    pub events: Vec<TimelineEvent>,
-}
-
-impl ReportRecord {
-    /// The cases of the report's current forwarding round.
-    pub fn current_cases(&self) -> impl Iterator<Item = &Case> {
-        let round = self.report.round;
-        self.cases.iter().filter(move |c| c.round == round)
-    }
-
-    pub fn case(&self, agency: &str) -> Option<&Case> {
-        self.cases.iter().find(|c| c.agency == agency)
-    }
 }
 
 /// One change to a report, written all or nothing: the new report state (only if the

@@ -64,3 +64,10 @@ pub trait WhatsAppStore: Send + Sync {
         wa_id: &str,
     ) -> impl Future<Output = Result<Option<OffsetDateTime>, StoreError>> + Send;
 }
+
+/// The WhatsApp conversation store knows when a citizen last wrote.
+impl<T: WhatsAppStore> crate::ports::ConversationWindow for T {
+    async fn last_inbound(&self, wa_id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        WhatsAppStore::last_inbound(self, wa_id).await
+    }
+}

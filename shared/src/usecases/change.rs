@@ -1,24 +1,17 @@
-//! The lifecycle after submission (BRIEF sections 3, 5 and 6): staff decisions, the hand-off
-//! to agencies, agencies' answers, the citizen's follow-ups and the deadlines.
+//! How every change after submission is written.
 //!
-//! Every change follows one pattern: read the report's record, decide in pure domain code
+//! Staff decisions, agencies' answers, the citizen's follow-ups and the deadlines all follow
+//! one pattern: read the report's record, decide in pure domain code
 //! (the `decide_*` functions, unit-tested without a store), and write the decision as one
 //! [`Change`] guarded by the report's version. A concurrent writer makes the write fail with
 //! a conflict; the decision is then taken again on fresh data.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-
 use crate::domain::cases::{Case, Handoff};
-use crate::domain::directory;
-use crate::domain::error::{ApiError, FieldError, FieldIssue};
-use crate::domain::i18n::Lang;
+use crate::domain::error::ApiError;
+use crate::domain::record::ReportRecord;
 use crate::domain::regno::RegistrationNumber;
-use crate::domain::report::{Report, TimelineEvent};
-use crate::domain::submission::shape_error;
-use crate::ports::{Change, ChangeError, ReportRecord, WorkflowStore};
-use crate::usecases::reports::{AgencyView, format_wib};
+use crate::domain::report::{EventType, Report, TimelineEvent};
+use crate::ports::{Change, ChangeError, ForwardingTrigger, WorkflowStore};
 
 const MAX_CHANGE_ATTEMPTS: u32 = 6;
 
@@ -92,7 +85,7 @@ where
         let notifications: Vec<Handoff> = decision
             .events
             .iter()
-            .filter(|e| e.event_type == crate::domain::report::EventType::StatusChanged)
+            .filter(|e| e.event_type == EventType::StatusChanged)
             .map(|e| Handoff::notification(number, e))
             .collect();
         decision.handoffs.extend(notifications);
@@ -124,7 +117,7 @@ where
 
 /// Asks the forwarder to deliver what a change put in the outbox (hand-offs, notifications).
 /// Best effort: the periodic sweep delivers whatever a lost trigger leaves behind.
-pub async fn kick<T: crate::ports::ForwardingTrigger, A>(
+pub async fn kick<T: ForwardingTrigger, A>(
     trigger: &T,
     number: &RegistrationNumber,
     done: &Changed<A>,
@@ -134,84 +127,5 @@ pub async fn kick<T: crate::ports::ForwardingTrigger, A>(
     }
     if let Err(err) = trigger.kick(number).await {
         tracing::warn!(error = %err, "forwarding trigger failed; the sweep will deliver");
-    }
-}
-
-/// Deserialises a request body into `T`, naming the offending field on failure.
-pub(crate) fn parse_body<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(shape_error)
-}
-
-pub(crate) fn validation(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-pub(crate) fn field(name: &str, issue: FieldIssue) -> ApiError {
-    ApiError::Validation(vec![FieldError::new(name, issue)])
-}
-
-/// An agency by code, with its directory name (the code when the directory lacks it).
-pub fn agency_view(code: &str) -> AgencyView {
-    AgencyView {
-        code: code.to_string(),
-        name: directory::agency(code).map_or_else(|| code.to_string(), |a| a.name.clone()),
-    }
-}
-
-/// An agency's response as the citizen and staff see it.
-#[derive(Serialize)]
-pub struct ResponseView {
-    pub at: String,
-    pub agency: AgencyView,
-    pub kind: Option<&'static str>,
-    pub message: Option<String>,
-}
-
-pub fn responses(record: &ReportRecord) -> Vec<ResponseView> {
-    record
-        .events
-        .iter()
-        .filter(|e| e.event_type == crate::domain::report::EventType::AgencyResponse)
-        .map(|e| ResponseView {
-            at: format_wib(e.at),
-            agency: agency_view(e.agency.as_deref().unwrap_or("")),
-            kind: e.response_kind.map(|k| k.code()),
-            message: e.note.clone(),
-        })
-        .collect()
-}
-
-/// `{registration_number, status, status_label}`: the answer of most actions.
-#[derive(Serialize)]
-pub struct ActionAnswer {
-    pub registration_number: String,
-    pub status: &'static str,
-    pub status_label: &'static str,
-}
-
-impl ActionAnswer {
-    pub fn of(report: &Report, lang: Lang) -> Self {
-        Self {
-            registration_number: report.registration_number.to_string(),
-            status: report.status.code(),
-            status_label: report.status.label(lang),
-        }
-    }
-}
-
-pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(v).map_err(|_| ApiError::Internal)
-}
-
-impl From<crate::domain::report::TransitionError> for ApiError {
-    fn from(e: crate::domain::report::TransitionError) -> Self {
-        ApiError::InvalidTransition {
-            from: e.from,
-            to: e.to,
-        }
     }
 }

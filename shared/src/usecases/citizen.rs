@@ -1,51 +1,62 @@
 //! The citizen's follow-ups with the tracking token: adding information, rating the outcome.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use time::OffsetDateTime;
 use ulid::Ulid;
 
+use crate::domain::calendar::format_wib;
 use crate::domain::cases::{Handoff, HandoffKind};
-use crate::domain::error::{ApiError, FieldError, FieldIssue};
+use crate::domain::error::{ApiError, FieldError, FieldIssue, field, validation};
 use crate::domain::i18n::Lang;
+use crate::domain::record::ReportRecord;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::{Actor, EventType, Report, Status, TimelineEvent};
 use crate::domain::submission::{attachment_ids, text};
 use crate::domain::token::verify_token;
-use crate::ports::{ForwardingTrigger, ReportRecord, WorkflowStore};
-use crate::usecases::reports::format_wib;
-
-use crate::usecases::change::{
-    ActionAnswer, Decision, Outcome, change, parse_body, to_json, validation,
-};
+use crate::ports::{AttachmentStore, ForwardingTrigger, WorkflowStore};
+use crate::usecases::attachments::verify_and_keep;
+use crate::usecases::change::{Decision, Outcome, change, kick};
+use crate::usecases::views::ActionAnswer;
 
 const UPDATE_MIN: usize = 10;
 const UPDATE_MAX: usize = 4000;
 const COMMENT_MAX: usize = 2000;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateInput {
-    message: Option<String>,
-    attachments: Option<Vec<String>>,
+/// The ports of the citizen's follow-ups.
+#[derive(Clone, Copy)]
+pub struct Citizen<'a, S, T, A> {
+    pub store: &'a S,
+    /// Updates of forwarded reports reach the agencies through the forwarder.
+    pub trigger: &'a T,
+    pub files: &'a A,
 }
 
-#[derive(Deserialize)]
+/// `POST …/updates` as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FeedbackInput {
-    rating: Option<serde_json::Number>,
-    comment: Option<String>,
-    reopen: Option<bool>,
+pub struct UpdateInput {
+    pub message: Option<String>,
+    pub attachments: Option<Vec<String>>,
 }
 
-#[derive(Serialize)]
-struct UpdateAnswer {
+/// `POST …/feedback` as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackInput {
+    pub rating: Option<serde_json::Number>,
+    pub comment: Option<String>,
+    pub reopen: Option<bool>,
+}
+
+/// The answer of an update: the report's stage and when the update was recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateAnswer {
     #[serde(flatten)]
-    action: ActionAnswer,
-    at: String,
+    pub action: ActionAnswer,
+    pub at: String,
 }
 
-fn check_token(record: &ReportRecord, token: &str) -> Result<(), ApiError> {
+pub(crate) fn check_token(record: &ReportRecord, token: &str) -> Result<(), ApiError> {
     if verify_token(token, &record.report.tracking_token_hash) {
         Ok(())
     } else {
@@ -134,134 +145,94 @@ pub fn decide_feedback(
     Ok(Outcome::Change(d))
 }
 
-fn parse_number_and_token<'a>(
-    number: &str,
-    token: Option<&'a str>,
-) -> Result<(RegistrationNumber, &'a str), ApiError> {
-    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
-    let token = token
-        .filter(|t| !t.trim().is_empty())
-        .ok_or(ApiError::TrackingTokenRequired)?;
-    Ok((number, token))
-}
+impl<S: WorkflowStore, T: ForwardingTrigger, A: AttachmentStore> Citizen<'_, S, T, A> {
+    /// `POST /v1/reports/{n}/updates` with `X-Tracking-Token`.
+    pub async fn add_update(
+        &self,
+        number: &RegistrationNumber,
+        token: &str,
+        input: UpdateInput,
+        now: OffsetDateTime,
+        lang: Lang,
+    ) -> Result<UpdateAnswer, ApiError> {
+        let (store, trigger, files) = (self.store, self.trigger, self.files);
+        let mut e = Vec::new();
+        let message = text(
+            &mut e,
+            "message",
+            input.message,
+            UPDATE_MIN,
+            UPDATE_MAX,
+            true,
+        );
+        let attachments = attachment_ids(&mut e, input.attachments.unwrap_or_default());
+        validation(e)?;
+        let message = message.ok_or_else(|| field("message", FieldIssue::Required))?;
+        // The token first (an attachment check must not tell strangers anything), then the files.
+        let record = store
+            .record(number)
+            .await?
+            .ok_or(ApiError::ReportNotFound)?;
+        check_token(&record, token)?;
+        verify_and_keep(files, &attachments).await?;
+        let done = change(store, number, |r| {
+            decide_update(r, token, &message, &attachments, now)
+        })
+        .await?;
+        kick(trigger, number, &done).await;
+        tracing::info!(registration_number = %number, handoffs = done.handoffs.len(), "citizen update");
+        Ok(UpdateAnswer {
+            action: ActionAnswer::of(&done.answer, lang),
+            at: format_wib(now),
+        })
+    }
 
-/// `POST /v1/reports/{n}/updates` with `X-Tracking-Token`.
-#[allow(clippy::too_many_arguments)]
-pub async fn add_update<
-    S: WorkflowStore,
-    T: ForwardingTrigger,
-    A: crate::ports::AttachmentStore,
->(
-    store: &S,
-    trigger: &T,
-    files: &A,
-    now: OffsetDateTime,
-    number: &str,
-    token: Option<&str>,
-    body: &Value,
-    lang: Lang,
-) -> Result<Vec<u8>, ApiError> {
-    let (number, token) = parse_number_and_token(number, token)?;
-    let input: UpdateInput = parse_body(body)?;
-    let mut e = Vec::new();
-    let message = text(
-        &mut e,
-        "message",
-        input.message,
-        UPDATE_MIN,
-        UPDATE_MAX,
-        true,
-    );
-    let attachments = attachment_ids(&mut e, input.attachments.unwrap_or_default());
-    validation(e)?;
-    let message =
-        message.ok_or_else(|| crate::usecases::change::field("message", FieldIssue::Required))?;
-    // The token first (an attachment check must not tell strangers anything), then the files.
-    let record = store
-        .record(&number)
-        .await?
-        .ok_or(ApiError::ReportNotFound)?;
-    check_token(&record, token)?;
-    crate::domain::attachments::verify_and_keep(files, &attachments).await?;
-    let done = change(store, &number, |r| {
-        decide_update(r, token, &message, &attachments, now)
-    })
-    .await?;
-    crate::usecases::change::kick(trigger, &number, &done).await;
-    tracing::info!(registration_number = %number, handoffs = done.handoffs.len(), "citizen update");
-    to_json(&UpdateAnswer {
-        action: ActionAnswer::of(&done.answer, lang),
-        at: format_wib(now),
-    })
-}
-
-/// `GET /v1/reports/{n}/attachments/{id}` with `X-Tracking-Token`: a short-lived link.
-pub async fn attachment_link<S: WorkflowStore, A: crate::ports::AttachmentStore>(
-    store: &S,
-    files: &A,
-    now: OffsetDateTime,
-    number: &str,
-    token: Option<&str>,
-    id: &str,
-) -> Result<Vec<u8>, ApiError> {
-    let (number, token) = parse_number_and_token(number, token)?;
-    let record = store
-        .record(&number)
-        .await?
-        .ok_or(ApiError::ReportNotFound)?;
-    check_token(&record, token)?;
-    crate::domain::attachments::link(files, &record, id, now).await
-}
-
-/// `POST /v1/reports/{n}/feedback` with `X-Tracking-Token`.
-pub async fn give_feedback<S: WorkflowStore, T: ForwardingTrigger>(
-    store: &S,
-    trigger: &T,
-    now: OffsetDateTime,
-    number: &str,
-    token: Option<&str>,
-    body: &Value,
-    lang: Lang,
-) -> Result<Vec<u8>, ApiError> {
-    let (number, token) = parse_number_and_token(number, token)?;
-    let input: FeedbackInput = parse_body(body)?;
-    let mut e = Vec::new();
-    let rating = match input.rating.as_ref().map(|n| n.as_u64()) {
-        None => {
-            e.push(FieldError::new("rating", FieldIssue::Required));
-            None
-        }
-        Some(Some(n @ 1..=5)) => Some(n as u8),
-        Some(_) => {
-            e.push(FieldError::new(
-                "rating",
-                FieldIssue::InvalidValue {
-                    allowed: "1, 2, 3, 4, 5".into(),
-                },
-            ));
-            None
-        }
-    };
-    let comment = text(&mut e, "comment", input.comment, 0, COMMENT_MAX, true);
-    validation(e)?;
-    let rating =
-        rating.ok_or_else(|| crate::usecases::change::field("rating", FieldIssue::Required))?;
-    let reopen = input.reopen.unwrap_or(false);
-    let done = change(store, &number, |r| {
-        decide_feedback(r, token, rating, comment.as_deref(), reopen, now)
-    })
-    .await?;
-    crate::usecases::change::kick(trigger, &number, &done).await;
-    tracing::info!(registration_number = %number, reopen, "citizen feedback");
-    to_json(&ActionAnswer::of(&done.answer, lang))
+    /// `POST /v1/reports/{n}/feedback` with `X-Tracking-Token`.
+    pub async fn give_feedback(
+        &self,
+        number: &RegistrationNumber,
+        token: &str,
+        input: FeedbackInput,
+        now: OffsetDateTime,
+        lang: Lang,
+    ) -> Result<ActionAnswer, ApiError> {
+        let mut e = Vec::new();
+        let rating = match input.rating.as_ref().map(|n| n.as_u64()) {
+            None => {
+                e.push(FieldError::new("rating", FieldIssue::Required));
+                None
+            }
+            Some(Some(n @ 1..=5)) => Some(n as u8),
+            Some(_) => {
+                e.push(FieldError::new(
+                    "rating",
+                    FieldIssue::InvalidValue {
+                        allowed: "1, 2, 3, 4, 5".into(),
+                    },
+                ));
+                None
+            }
+        };
+        let comment = text(&mut e, "comment", input.comment, 0, COMMENT_MAX, true);
+        validation(e)?;
+        let rating = rating.ok_or_else(|| field("rating", FieldIssue::Required))?;
+        let reopen = input.reopen.unwrap_or(false);
+        let done = change(self.store, number, |r| {
+            decide_feedback(r, token, rating, comment.as_deref(), reopen, now)
+        })
+        .await?;
+        kick(self.trigger, number, &done).await;
+        tracing::info!(registration_number = %number, reopen, "citizen feedback");
+        Ok(ActionAnswer::of(&done.answer, lang))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::cases::Case;
+    use crate::domain::samples::record;
     use crate::domain::token::TrackingToken;
-    use crate::usecases::staff::tests::record;
     use time::macros::datetime;
 
     fn with_token(status: Status) -> (ReportRecord, String) {

@@ -1,4 +1,4 @@
-//! Deadlines (BRIEF section 5), run by the SLA function on a schedule:
+//! Deadlines, run by the deadline function on a schedule:
 //! - open reports due within [`APPROACHING_WORKING_DAYS`] working days are flagged
 //!   `approaching`, those past their due date `overdue` (the analysts' `overdue=true` queue
 //!   and the citizen's honest "overdue");
@@ -12,10 +12,11 @@ use time::{Duration, OffsetDateTime};
 
 use crate::domain::calendar::{Calendar, wib_date};
 use crate::domain::error::ApiError;
+use crate::domain::record::ReportRecord;
 use crate::domain::report::{
     Actor, EventType, RejectReason, Report, SlaFlag, Status, TimelineEvent,
 };
-use crate::ports::{DueFilter, QueueQuery, ReportRecord, WorkflowStore};
+use crate::ports::{DueFilter, QueueQuery, WorkflowStore};
 
 use crate::usecases::change::{Decision, Outcome, change};
 
@@ -139,75 +140,81 @@ async fn all<S: WorkflowStore>(
     }
 }
 
-/// One run of the SLA function.
-pub async fn run<S: WorkflowStore>(
-    store: &S,
-    calendar: &Calendar,
-    now: OffsetDateTime,
-) -> Result<SlaSummary, ApiError> {
-    let mut summary = SlaSummary::default();
-    let today = wib_date(now);
-    let horizon = calendar
-        .add_working_days(today, APPROACHING_WORKING_DAYS)
-        .map_err(|e| {
-            tracing::error!(error = %e, code = "calendar_out_of_range", "SLA horizon unknown");
-            ApiError::Internal
-        })?;
-    // Closing first: a closed report needs no flag.
-    for r in all(store, Some(Status::NeedsInfo), DueFilter::Any).await? {
-        if needs_info_deadline(&r, calendar).is_none_or(|d| today <= d) {
-            continue;
-        }
-        match change(store, &r.registration_number, |rec| {
-            decide_close(rec, calendar, now)
-        })
-        .await
-        {
-            Ok(done) if done.written => summary.closed_no_data += 1,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(registration_number = %r.registration_number, code = e.code(), "closing failed");
-                summary.failed += 1;
+/// The ports of the deadline function.
+#[derive(Clone, Copy)]
+pub struct Deadlines<'a, S> {
+    pub store: &'a S,
+    pub calendar: &'a Calendar,
+}
+
+impl<S: WorkflowStore> Deadlines<'_, S> {
+    /// One run of the deadline function.
+    pub async fn run(&self, now: OffsetDateTime) -> Result<SlaSummary, ApiError> {
+        let (store, calendar) = (self.store, self.calendar);
+        let mut summary = SlaSummary::default();
+        let today = wib_date(now);
+        let horizon = calendar
+            .add_working_days(today, APPROACHING_WORKING_DAYS)
+            .map_err(|e| {
+                tracing::error!(error = %e, code = "calendar_out_of_range", "SLA horizon unknown");
+                ApiError::Internal
+            })?;
+        // Closing first: a closed report needs no flag.
+        for r in all(store, Some(Status::NeedsInfo), DueFilter::Any).await? {
+            if needs_info_deadline(&r, calendar).is_none_or(|d| today <= d) {
+                continue;
+            }
+            match change(store, &r.registration_number, |rec| {
+                decide_close(rec, calendar, now)
+            })
+            .await
+            {
+                Ok(done) if done.written => summary.closed_no_data += 1,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(registration_number = %r.registration_number, code = e.code(), "closing failed");
+                    summary.failed += 1;
+                }
             }
         }
-    }
-    // Everything open and due on or before the horizon, soonest first, from the index.
-    let candidates = all(store, None, DueFilter::Before(horizon + Duration::days(1))).await?;
-    for r in candidates {
-        if flag_for(&r, calendar, now) == r.sla_flag {
-            continue;
-        }
-        match change(store, &r.registration_number, |rec| {
-            decide_flag(rec, calendar, now)
-        })
-        .await
-        {
-            Ok(done) if done.written => match done.answer {
-                Some(SlaFlag::Overdue) => summary.flagged_overdue += 1,
-                Some(SlaFlag::Approaching) => summary.flagged_approaching += 1,
-                None => {}
-            },
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(registration_number = %r.registration_number, code = e.code(), "SLA flag failed");
-                summary.failed += 1;
+        // Everything open and due on or before the horizon, soonest first, from the index.
+        let candidates = all(store, None, DueFilter::Before(horizon + Duration::days(1))).await?;
+        for r in candidates {
+            if flag_for(&r, calendar, now) == r.sla_flag {
+                continue;
+            }
+            match change(store, &r.registration_number, |rec| {
+                decide_flag(rec, calendar, now)
+            })
+            .await
+            {
+                Ok(done) if done.written => match done.answer {
+                    Some(SlaFlag::Overdue) => summary.flagged_overdue += 1,
+                    Some(SlaFlag::Approaching) => summary.flagged_approaching += 1,
+                    None => {}
+                },
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(registration_number = %r.registration_number, code = e.code(), "SLA flag failed");
+                    summary.failed += 1;
+                }
             }
         }
+        tracing::info!(
+            approaching = summary.flagged_approaching,
+            overdue = summary.flagged_overdue,
+            closed = summary.closed_no_data,
+            failed = summary.failed,
+            "SLA run"
+        );
+        Ok(summary)
     }
-    tracing::info!(
-        approaching = summary.flagged_approaching,
-        overdue = summary.flagged_overdue,
-        closed = summary.closed_no_data,
-        failed = summary.failed,
-        "SLA run"
-    );
-    Ok(summary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::usecases::staff::tests::record;
+    use crate::domain::samples::record;
     use time::macros::{date, datetime};
 
     fn cal() -> &'static Calendar {

@@ -46,87 +46,127 @@ impl AgencyCache {
     }
 }
 
-/// The outbox's destinations: agencies' queues and the citizens' notification queue.
-pub struct Outlets<'a, A, Q, N> {
+/// The ports of the forwarding function: the outbox and its destinations, the agencies'
+/// queues and the citizens' notification queue.
+#[derive(Clone, Copy)]
+pub struct Forwarding<'a, O, A, Q, N> {
+    pub outbox: &'a O,
     pub agencies: &'a A,
     pub queues: &'a Q,
     pub notifications: &'a N,
 }
 
-/// Sends one outbox item and removes it from the outbox.
-pub async fn deliver<O, A, Q, N>(
-    outbox: &O,
-    out: &Outlets<'_, A, Q, N>,
-    cache: &mut AgencyCache,
-    handoff: &Handoff,
-) -> Result<(), ForwardError>
-where
-    O: OutboxStore,
-    A: AgencyStore,
-    Q: HandoffQueues,
-    N: NotificationQueue,
-{
-    if handoff.kind == HandoffKind::Notification {
-        out.notifications
-            .enqueue(&NotificationMessage {
-                registration_number: handoff.number.to_string(),
-                event_id: handoff.id.to_string(),
-            })
-            .await?;
-        outbox.complete_handoff(handoff).await?;
-        tracing::info!(registration_number = %handoff.number, "notification queued");
-        return Ok(());
-    }
-    let agencies = out.agencies;
-    let queues = out.queues;
-    let agency = cache.get(agencies, &handoff.agency).await?;
-    let body = handoff.message().to_json();
-    queues
-        .send(
-            &agency.queue_url,
-            &body,
-            &handoff.case_id().to_string(),
-            &handoff.id.to_string(),
-        )
-        .await?;
-    outbox.complete_handoff(handoff).await?;
-    tracing::info!(
-        registration_number = %handoff.number,
-        agency = %handoff.agency,
-        kind = handoff.kind.code(),
-        "hand-off delivered"
-    );
-    Ok(())
+/// What one invocation remembers between the messages of its batch.
+#[derive(Default)]
+pub struct Batch {
+    agencies: AgencyCache,
+    drained: BTreeSet<RegistrationNumber>,
 }
 
-/// Delivers every pending hand-off of one report. Returns how many were delivered.
-pub async fn drain<O, A, Q, N>(
-    outbox: &O,
-    out: &Outlets<'_, A, Q, N>,
-    cache: &mut AgencyCache,
-    number: &RegistrationNumber,
-) -> Result<usize, ForwardError>
+impl<O, A, Q, N> Forwarding<'_, O, A, Q, N>
 where
     O: OutboxStore,
     A: AgencyStore,
     Q: HandoffQueues,
     N: NotificationQueue,
 {
-    let pending = outbox.handoffs(number).await?;
-    let mut first_error = None;
-    let mut delivered = 0;
-    for h in &pending {
-        match deliver(outbox, out, cache, h).await {
-            Ok(()) => delivered += 1,
-            Err(e) => {
-                tracing::warn!(error = %e, agency = %h.agency, "hand-off not delivered");
-                first_error.get_or_insert(e);
+    /// Sends one outbox item and removes it from the outbox.
+    pub async fn deliver(
+        &self,
+        cache: &mut AgencyCache,
+        handoff: &Handoff,
+    ) -> Result<(), ForwardError> {
+        if handoff.kind == HandoffKind::Notification {
+            self.notifications
+                .enqueue(&NotificationMessage {
+                    registration_number: handoff.number.to_string(),
+                    event_id: handoff.id.to_string(),
+                })
+                .await?;
+            self.outbox.complete_handoff(handoff).await?;
+            tracing::info!(registration_number = %handoff.number, "notification queued");
+            return Ok(());
+        }
+        let agency = cache.get(self.agencies, &handoff.agency).await?;
+        let body = handoff.message().to_json();
+        self.queues
+            .send(
+                &agency.queue_url,
+                &body,
+                &handoff.case_id().to_string(),
+                &handoff.id.to_string(),
+            )
+            .await?;
+        self.outbox.complete_handoff(handoff).await?;
+        tracing::info!(
+            registration_number = %handoff.number,
+            agency = %handoff.agency,
+            kind = handoff.kind.code(),
+            "hand-off delivered"
+        );
+        Ok(())
+    }
+
+    /// Delivers every pending hand-off of one report. Returns how many were delivered.
+    pub async fn drain(
+        &self,
+        cache: &mut AgencyCache,
+        number: &RegistrationNumber,
+    ) -> Result<usize, ForwardError> {
+        let pending = self.outbox.handoffs(number).await?;
+        let mut first_error = None;
+        let mut delivered = 0;
+        for h in &pending {
+            match self.deliver(cache, h).await {
+                Ok(()) => delivered += 1,
+                Err(e) => {
+                    tracing::warn!(error = %e, agency = %h.agency, "hand-off not delivered");
+                    first_error.get_or_insert(e);
+                }
             }
         }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(delivered),
+        }
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(delivered),
+
+    /// One message of the forwarding queue (`{"registration_number": ...}`): drains that
+    /// report's outbox. A message that can never succeed fails on every attempt and ends in
+    /// the dead-letter queue; two triggers for one report in a batch drain it once.
+    pub async fn triggered(&self, batch: &mut Batch, body: &str) -> Result<(), ForwardError> {
+        let number = parse_drain_request(body)?;
+        if batch.drained.contains(&number) {
+            return Ok(());
+        }
+        self.drain(&mut batch.agencies, &number).await?;
+        batch.drained.insert(number);
+        Ok(())
+    }
+
+    /// The periodic sweep: delivers hand-offs whose trigger was lost. Returns (delivered,
+    /// failed).
+    pub async fn sweep(&self, limit: u32) -> (usize, usize) {
+        let mut cache = AgencyCache::default();
+        let pending = match self.outbox.pending_handoffs(limit).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "outbox sweep could not read pending hand-offs");
+                return (0, 1);
+            }
+        };
+        let (mut ok, mut failed) = (0, 0);
+        for h in &pending {
+            match self.deliver(&mut cache, h).await {
+                Ok(()) => ok += 1,
+                Err(e) => {
+                    tracing::warn!(error = %e, agency = %h.agency, "sweep could not deliver");
+                    failed += 1;
+                }
+            }
+        }
+        tracing::info!(delivered = ok, failed, "outbox sweep");
+        (ok, failed)
     }
 }
 
@@ -134,70 +174,6 @@ where
 pub fn parse_drain_request(body: &str) -> Result<RegistrationNumber, ForwardError> {
     let req: DrainRequest = serde_json::from_str(body).map_err(|_| ForwardError::Malformed)?;
     RegistrationNumber::parse(&req.registration_number).map_err(|_| ForwardError::Malformed)
-}
-
-/// Handles a batch of forwarding-queue messages `(message id, body)`; returns the ids of the
-/// messages that failed, for the runtime's partial batch response. A message that can never
-/// succeed fails on every attempt and ends in the dead-letter queue.
-pub async fn handle_batch<O, A, Q, N>(
-    outbox: &O,
-    out: &Outlets<'_, A, Q, N>,
-    messages: &[(String, String)],
-) -> Vec<String>
-where
-    O: OutboxStore,
-    A: AgencyStore,
-    Q: HandoffQueues,
-    N: NotificationQueue,
-{
-    let mut cache = AgencyCache::default();
-    let mut failed = Vec::new();
-    let mut drained: BTreeSet<RegistrationNumber> = BTreeSet::new();
-    for (id, body) in messages {
-        let result = match parse_drain_request(body) {
-            // Two triggers for one report in a batch: the first drain did the work.
-            Ok(n) if drained.contains(&n) => Ok(0),
-            Ok(n) => drain(outbox, out, &mut cache, &n).await.inspect(|_| {
-                drained.insert(n);
-            }),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "forwarding message failed");
-            failed.push(id.clone());
-        }
-    }
-    failed
-}
-
-/// The periodic sweep: delivers hand-offs whose trigger was lost. Returns (delivered, failed).
-pub async fn sweep<O, A, Q, N>(outbox: &O, out: &Outlets<'_, A, Q, N>, limit: u32) -> (usize, usize)
-where
-    O: OutboxStore,
-    A: AgencyStore,
-    Q: HandoffQueues,
-    N: NotificationQueue,
-{
-    let mut cache = AgencyCache::default();
-    let pending = match outbox.pending_handoffs(limit).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = %e, "outbox sweep could not read pending hand-offs");
-            return (0, 1);
-        }
-    };
-    let (mut ok, mut failed) = (0, 0);
-    for h in &pending {
-        match deliver(outbox, out, &mut cache, h).await {
-            Ok(()) => ok += 1,
-            Err(e) => {
-                tracing::warn!(error = %e, agency = %h.agency, "sweep could not deliver");
-                failed += 1;
-            }
-        }
-    }
-    tracing::info!(delivered = ok, failed, "outbox sweep");
-    (ok, failed)
 }
 
 #[cfg(test)]

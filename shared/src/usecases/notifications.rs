@@ -8,13 +8,13 @@
 
 use time::{Duration, OffsetDateTime};
 
+use crate::domain::calendar::format_date;
 use crate::domain::cases::NotificationMessage;
 use crate::domain::error::StoreError;
 use crate::domain::i18n::Lang;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::{Status, TimelineEvent};
 use crate::ports::{ConversationWindow, NotificationLog, WhatsAppApi, WorkflowStore};
-use crate::usecases::reports::format_date;
 
 /// The approved template for messages outside the 24-hour window: "Status laporan {{1}}:
 /// {{2}}. Cek: balas CEK {{1}}".
@@ -83,90 +83,85 @@ pub fn parse(body: &str) -> Result<(RegistrationNumber, String), NotifyError> {
     Ok((number, m.event_id))
 }
 
-/// Sends one notification (idempotent per report and event).
-pub async fn notify<S, L, W, C>(
-    store: &S,
-    log: &L,
-    whatsapp: &W,
-    window: &C,
-    body: &str,
-    now: OffsetDateTime,
-) -> Result<Sent, NotifyError>
+/// The ports of the notifier.
+#[derive(Clone, Copy)]
+pub struct Notifier<'a, S, L, C, W> {
+    /// Reports: the event to tell and the reporter's phone.
+    pub store: &'a S,
+    /// Notifications sent, one claim per (report, event).
+    pub log: &'a L,
+    /// When the citizen last wrote on WhatsApp.
+    pub window: &'a C,
+    pub whatsapp: &'a W,
+}
+
+impl<S, L, C, W> Notifier<'_, S, L, C, W>
 where
     S: WorkflowStore,
     L: NotificationLog,
-    W: WhatsAppApi,
     C: ConversationWindow,
+    W: WhatsAppApi,
 {
-    let (number, event_id) = parse(body)?;
-    if !log.claim(&number, &event_id, now, LEASE).await? {
-        return Ok(Sent::Duplicate);
-    }
-    let result = send(store, whatsapp, window, &number, &event_id, now).await;
-    match result {
-        Ok(sent) => {
-            log.complete(&number, &event_id).await?;
-            tracing::info!(registration_number = %number, sent = ?sent, "notification");
-            Ok(sent)
+    /// Sends one notification (idempotent per report and event).
+    pub async fn notify(&self, body: &str, now: OffsetDateTime) -> Result<Sent, NotifyError> {
+        let log = self.log;
+        let (number, event_id) = parse(body)?;
+        if !log.claim(&number, &event_id, now, LEASE).await? {
+            return Ok(Sent::Duplicate);
         }
-        Err(e) => {
-            if let Err(release) = log.release(&number, &event_id).await {
-                tracing::warn!(error = %release, "notification claim not released; it lapses");
+        let result = self.send(&number, &event_id, now).await;
+        match result {
+            Ok(sent) => {
+                log.complete(&number, &event_id).await?;
+                tracing::info!(registration_number = %number, sent = ?sent, "notification");
+                Ok(sent)
             }
-            Err(e.into())
+            Err(e) => {
+                if let Err(release) = log.release(&number, &event_id).await {
+                    tracing::warn!(error = %release, "notification claim not released; it lapses");
+                }
+                Err(e.into())
+            }
         }
     }
-}
 
-async fn send<S, W, C>(
-    store: &S,
-    whatsapp: &W,
-    window: &C,
-    number: &RegistrationNumber,
-    event_id: &str,
-    now: OffsetDateTime,
-) -> Result<Sent, StoreError>
-where
-    S: WorkflowStore,
-    W: WhatsAppApi,
-    C: ConversationWindow,
-{
-    let Some(record) = store.record(number).await? else {
-        return Ok(Sent::Unknown);
-    };
-    let Some(event) = record
-        .events
-        .iter()
-        .find(|e| e.id.to_string() == event_id && e.status.is_some())
-    else {
-        return Ok(Sent::Unknown);
-    };
-    let Some(reporter) = store.reporter(number).await? else {
-        return Ok(Sent::NoContact);
-    };
-    let to = wa_id(reporter.phone.as_str());
-    let recent = window
-        .last_inbound(&to)
-        .await?
-        .is_some_and(|t| now - t < WINDOW);
-    if recent {
-        let text = message_text(number, event, record.report.due_date);
-        whatsapp.send_text(&to, &text).await?;
-        Ok(Sent::Text)
-    } else {
-        let status = event.status.unwrap_or(Status::Received);
-        let params = [number.to_string(), status.label(Lang::Id).to_string()];
-        whatsapp
-            .send_template(&to, TEMPLATE, TEMPLATE_LANGUAGE, &params)
-            .await?;
-        Ok(Sent::Template)
-    }
-}
-
-/// The WhatsApp conversation store knows when a citizen last wrote.
-impl<T: crate::ports::whatsapp::WhatsAppStore> ConversationWindow for T {
-    async fn last_inbound(&self, wa_id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-        crate::ports::whatsapp::WhatsAppStore::last_inbound(self, wa_id).await
+    async fn send(
+        &self,
+        number: &RegistrationNumber,
+        event_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Sent, StoreError> {
+        let (store, whatsapp, window) = (self.store, self.whatsapp, self.window);
+        let Some(record) = store.record(number).await? else {
+            return Ok(Sent::Unknown);
+        };
+        let Some(event) = record
+            .events
+            .iter()
+            .find(|e| e.id.to_string() == event_id && e.status.is_some())
+        else {
+            return Ok(Sent::Unknown);
+        };
+        let Some(reporter) = store.reporter(number).await? else {
+            return Ok(Sent::NoContact);
+        };
+        let to = wa_id(reporter.phone.as_str());
+        let recent = window
+            .last_inbound(&to)
+            .await?
+            .is_some_and(|t| now - t < WINDOW);
+        if recent {
+            let text = message_text(number, event, record.report.due_date);
+            whatsapp.send_text(&to, &text).await?;
+            Ok(Sent::Text)
+        } else {
+            let status = event.status.unwrap_or(Status::Received);
+            let params = [number.to_string(), status.label(Lang::Id).to_string()];
+            whatsapp
+                .send_template(&to, TEMPLATE, TEMPLATE_LANGUAGE, &params)
+                .await?;
+            Ok(Sent::Template)
+        }
     }
 }
 

@@ -1,22 +1,24 @@
-//! Application services: the use cases behind the HTTP functions, on ports only.
+//! Reports on every channel: submitting one, looking one up, the categories.
 
-use serde::Serialize;
-use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::domain::calendar::{Calendar, WIB, wib_date};
+use crate::domain::calendar::{Calendar, WIB, format_date, format_wib, wib_date};
+use crate::domain::desk::{self, DeskQuota};
 use crate::domain::directory;
 use crate::domain::error::ApiError;
 use crate::domain::i18n::Lang;
 use crate::domain::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
 use crate::domain::regno::RegistrationNumber;
-use crate::domain::report::{
-    Actor, Channel, EventType, Kind, Location, Privacy, Report, Status, TimelineEvent,
-};
-use crate::domain::submission::validate_submission;
+use crate::domain::report::{Actor, Channel, EventType, Report, Status, TimelineEvent};
+use crate::domain::submission::{SubmissionInput, validate_submission};
 use crate::domain::token::{TrackingToken, verify_token};
-use crate::ports::{CreateError, ReportRecord, ReportStore, WorkflowStore};
+use crate::ports::{AttachmentStore, CreateError, ReportStore, WorkflowStore};
+use crate::usecases::attachments::{self, Link, verify_and_keep};
+use crate::usecases::citizen::check_token;
+use crate::usecases::views::{AgencyView, FullView, StageView, full_view, stage};
+
+const MAX_ATTEMPTS: u32 = 8;
 
 /// Idempotency keys are scoped per channel: a key used on the web never replays a desk
 /// or WhatsApp submission (which answer and count differently).
@@ -27,46 +29,63 @@ fn submit_operation(channel: Channel) -> &'static str {
         Channel::Whatsapp => "whatsapp-report",
     }
 }
-const MAX_ATTEMPTS: u32 = 8;
 
-/// RFC 3339 in WIB, whole seconds: how every instant is shown to citizens.
-pub fn format_wib(t: OffsetDateTime) -> String {
-    t.to_offset(WIB)
-        .replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+/// The ports of the report use cases.
+#[derive(Clone, Copy)]
+pub struct Reports<'a, S, A> {
+    pub store: &'a S,
+    pub files: &'a A,
+    pub calendar: &'a Calendar,
 }
 
-pub fn format_date(d: Date) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    d.format(&f).unwrap_or_default()
+/// A client's Idempotency-Key with the fingerprint of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: IdempotencyKey,
+    pub fingerprint: String,
 }
 
-#[derive(Serialize)]
-struct SubmitAnswer<'a> {
-    registration_number: String,
-    tracking_token: &'a str,
-    status: &'static str,
-    submitted_at: String,
-    due_date: Option<String>,
-    /// Desk submissions: the printable receipt.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    receipt_text: Option<String>,
+impl Idempotency {
+    /// The key and the keyed hash of the request body in canonical form.
+    pub fn of(key: IdempotencyKey, body: &serde_json::Value) -> Self {
+        let fingerprint = key.fingerprint(body);
+        Self { key, fingerprint }
+    }
 }
 
 /// A submission recorded at the walk-in desk: its quota and the officer (token subject).
 #[derive(Debug, Clone)]
 pub struct Desk {
-    pub quota: crate::domain::desk::DeskQuota,
+    pub quota: DeskQuota,
     pub officer: String,
 }
 
-/// The 201 answer of a submission, as bytes so a replay is identical to the first answer.
+/// A report to submit, on any channel.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub input: SubmissionInput,
+    pub channel: Channel,
+    pub idempotency: Option<Idempotency>,
+    pub desk: Option<Desk>,
+}
+
+/// The answer of a submission. A replay answers the first one, field for field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub registration_number: String,
+    pub tracking_token: String,
+    pub status: String,
+    pub submitted_at: String,
+    pub due_date: Option<String>,
+    /// Desk submissions: the printable receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_text: Option<String>,
+}
+
+/// A submission's outcome: its receipt, and whether it replays an earlier one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submitted {
-    pub body: Vec<u8>,
-    pub registration_number: Option<RegistrationNumber>,
+    pub receipt: Receipt,
     pub replayed: bool,
 }
 
@@ -79,352 +98,320 @@ fn replay(
         return Err(ApiError::IdempotencyKeyReused);
     }
     let body = key.open(&record.sealed_body).ok_or(ApiError::Internal)?;
+    let receipt = serde_json::from_slice(&body).map_err(|_| ApiError::Internal)?;
     Ok(Submitted {
-        body,
-        registration_number: None,
+        receipt,
         replayed: true,
     })
 }
 
-/// Submits a report: validates, checks and keeps its attachments, numbers it, stores it with
-/// its first timeline event (and, at the desk, the day's counter), and honours the
-/// Idempotency-Key (same key and body → the first answer; other body → 422).
-#[allow(clippy::too_many_arguments)]
-pub async fn submit<S: ReportStore, A: crate::ports::AttachmentStore>(
-    store: &S,
-    attachments: &A,
-    calendar: &Calendar,
-    now: OffsetDateTime,
-    body: &Value,
-    channel: Channel,
-    key: Option<&IdempotencyKey>,
-    desk: Option<&Desk>,
-) -> Result<Submitted, ApiError> {
-    let new = validate_submission(body, channel, wib_date(now))?;
-    // Every referenced upload exists, fits its limit and is what it claims; nothing is
-    // written otherwise.
-    crate::domain::attachments::verify_and_keep(attachments, &new.attachments).await?;
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    let due_date = match calendar.due_date(now) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            // Explicit, never guessed: the report is accepted without a due date and
-            // operators are told to extend the calendar data.
-            tracing::error!(error = %e, code = "calendar_out_of_range", "due date unknown: extend shared/data/holidays-id.json");
-            None
-        }
-    };
-    let fingerprint = key.map(|k| k.fingerprint(body));
-    let actor = match channel {
-        Channel::Desk => Actor::Desk,
-        _ => Actor::Citizen,
-    };
-
-    for attempt in 0..MAX_ATTEMPTS {
-        let number = RegistrationNumber::generate().map_err(|_| ApiError::Internal)?;
-        let token = TrackingToken::generate().map_err(|_| ApiError::Internal)?;
-        let report = Report {
-            registration_number: number,
-            kind: new.kind,
-            title: new.title.clone(),
-            description: new.description.clone(),
-            category: new.category.clone(),
-            location: new.location.clone(),
-            incident_date: new.incident_date,
-            privacy: new.privacy,
-            channel: new.channel,
-            attachments: new.attachments.clone(),
-            status: Status::Received,
-            submitted_at: now,
-            due_date,
-            tracking_token_hash: token.hash(),
-            updated_at: now,
-            version: 1,
-            agencies: Vec::new(),
-            round: 0,
-            needs_info_since: None,
-            sla_flag: None,
-            reject_reason: None,
-            feedback_given: false,
-        };
-        let mut event = TimelineEvent::new(EventType::Submitted, actor.clone(), now);
-        event.status = Some(Status::Received);
-        event.internal_note = desk.map(|d| format!("desk officer {}", d.officer));
-        let answer = serde_json::to_vec(&SubmitAnswer {
-            registration_number: number.to_string(),
-            tracking_token: token.as_str(),
-            status: Status::Received.code(),
-            submitted_at: format_wib(now),
-            due_date: due_date.map(format_date),
-            receipt_text: desk.map(|_| {
-                crate::domain::desk::receipt_text(
-                    &number.to_string(),
-                    token.as_str(),
-                    now,
-                    due_date,
-                )
-            }),
-        })
-        .map_err(|_| ApiError::Internal)?;
-        let record = match (key, &fingerprint) {
-            (Some(k), Some(fp)) => Some(IdempotencyRecord {
-                id: k.record_id(submit_operation(channel)),
-                fingerprint: fp.clone(),
-                status: 201,
-                sealed_body: k.seal(&answer)?,
-                created_at: now.unix_timestamp(),
-                expires_at: (now + RETENTION).unix_timestamp(),
-            }),
-            _ => None,
-        };
-
-        match store
-            .create_report(
-                &report,
-                new.reporter.as_ref(),
-                &event,
-                record.as_ref(),
-                desk.map(|d| &d.quota),
-            )
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(registration_number = %number, channel = channel.code(), "report submitted");
-                return Ok(Submitted {
-                    body: answer,
-                    registration_number: Some(number),
-                    replayed: false,
-                });
-            }
-            Err(CreateError::NumberTaken) => {
-                tracing::warn!(attempt, "registration number collision, drawing another");
-                continue;
-            }
-            Err(CreateError::IdempotencyKeyExists | CreateError::Conflict) => {
-                if let (Some(k), Some(fp)) = (key, &fingerprint) {
-                    match store
-                        .idempotency_record(&k.record_id(submit_operation(channel)))
-                        .await?
-                    {
-                        Some(existing) if !existing.is_expired(now) => {
-                            tracing::info!("idempotent replay");
-                            return replay(k, &existing, fp);
-                        }
-                        // Expired: the next attempt's conditional write replaces it.
-                        Some(_) => continue,
-                        None => {}
-                    }
-                }
-                // The winner's transaction is still in flight: back off and look again.
-                let wait = 25u64 << attempt.min(5);
-                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-            }
-            Err(CreateError::QuotaReached) => {
-                let next = crate::domain::calendar::wib_date(now);
-                let next_opening = calendar
-                    .add_working_days(next, 1)
-                    .map(|d| {
-                        format_wib(
-                            time::PrimitiveDateTime::new(d, crate::domain::desk::OPENS)
-                                .assume_offset(WIB),
-                        )
-                    })
-                    .unwrap_or_default();
-                return Err(ApiError::DeskCapacityReached { next_opening });
-            }
-            Err(CreateError::Store(e)) => {
-                tracing::warn!(error = %e, "store failure during submission");
-                return Err(e.into());
-            }
-        }
-    }
-    Err(if key.is_some() {
-        ApiError::RequestInProgress
-    } else {
-        ApiError::ServiceUnavailable
-    })
+/// A report as the holder of its number (the stage) or of its tracking token (the full
+/// view) sees it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ReportView {
+    Stage(StageView),
+    Full(Box<FullView>),
 }
 
-/// What anyone with the number sees (BRIEF section 4): the stage and dates, nothing else.
-#[derive(Serialize)]
-pub struct StageView {
-    pub registration_number: String,
-    pub status: &'static str,
-    pub status_label: &'static str,
-    pub submitted_at: String,
-    pub due_date: Option<String>,
-    pub overdue: bool,
-}
-
-#[derive(Serialize)]
-pub struct TimelineView {
-    pub at: String,
-    #[serde(rename = "type")]
-    pub event_type: &'static str,
-    pub status: Option<&'static str>,
-    pub actor: String,
-    pub note: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub attachments: Vec<String>,
-}
-
-#[derive(Serialize)]
-pub struct AgencyView {
-    pub code: String,
-    pub name: String,
-}
-
-#[derive(Serialize)]
-pub struct ReasonView {
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryView {
     pub code: &'static str,
-    pub label: &'static str,
+    pub name_id: &'static str,
+    pub name_en: &'static str,
+    pub default_agencies: Vec<AgencyView>,
 }
 
-/// What the holder of the tracking token sees. Never the reporter's identity.
-#[derive(Serialize)]
-pub struct FullView {
-    #[serde(flatten)]
-    pub stage: StageView,
-    pub kind: Kind,
-    pub title: String,
-    pub description: String,
-    pub category: Option<String>,
-    pub location: Option<Location>,
-    pub incident_date: Option<String>,
-    pub privacy: Privacy,
-    pub channel: Channel,
-    pub attachments: Vec<String>,
-    pub reject_reason: Option<ReasonView>,
-    pub timeline: Vec<TimelineView>,
-    pub agencies: Vec<AgencyView>,
-    pub responses: Vec<crate::usecases::change::ResponseView>,
-    pub updates: Vec<TimelineView>,
+/// `GET /v1/categories`: the categories with their default agencies.
+#[derive(Debug, Clone, Serialize)]
+pub struct Categories {
+    pub categories: Vec<CategoryView>,
 }
 
-pub fn stage(report: &Report, today: Date, lang: Lang) -> StageView {
-    StageView {
-        registration_number: report.registration_number.to_string(),
-        status: report.status.code(),
-        status_label: report.status.label(lang),
-        submitted_at: format_wib(report.submitted_at),
-        due_date: report.due_date.map(format_date),
-        overdue: report.is_overdue(today),
-    }
-}
-
-pub fn timeline_view(e: &TimelineEvent) -> TimelineView {
-    TimelineView {
-        at: format_wib(e.at),
-        event_type: e.event_type.code(),
-        status: e.status.map(Status::code),
-        actor: e.actor.code(),
-        note: e.note.clone(),
-        reason: e.reason.map(|r| r.code()),
-        attachments: e.attachments.clone(),
-    }
-}
-
-/// The full view of a report's record: content, timeline, agencies, responses, updates.
-pub fn full_view(record: &ReportRecord, today: Date, lang: Lang) -> FullView {
-    let report = &record.report;
-    FullView {
-        stage: stage(report, today, lang),
-        kind: report.kind,
-        title: report.title.clone(),
-        description: report.description.clone(),
-        category: report.category.clone(),
-        location: report.location.clone(),
-        incident_date: report.incident_date.map(format_date),
-        privacy: report.privacy,
-        channel: report.channel,
-        attachments: report.attachments.clone(),
-        reject_reason: report.reject_reason.map(|r| ReasonView {
-            code: r.code(),
-            label: r.label(lang),
-        }),
-        timeline: record.events.iter().map(timeline_view).collect(),
-        agencies: report
-            .agencies
+/// The categories with their default agencies (static data).
+pub fn categories() -> Categories {
+    Categories {
+        categories: directory::categories()
             .iter()
-            .map(|a| crate::usecases::change::agency_view(a))
-            .collect(),
-        responses: crate::usecases::change::responses(record),
-        updates: record
-            .events
-            .iter()
-            .filter(|e| e.event_type == EventType::CitizenUpdate)
-            .map(timeline_view)
+            .map(|c| CategoryView {
+                code: &c.code,
+                name_id: &c.name_id,
+                name_en: &c.name_en,
+                default_agencies: c
+                    .default_agencies
+                    .iter()
+                    .filter_map(|a| directory::agency(a))
+                    .map(|a| AgencyView {
+                        code: a.code.clone(),
+                        name: a.name.clone(),
+                    })
+                    .collect(),
+            })
             .collect(),
     }
 }
 
-/// Looks a report up by its number, with the full view when the tracking token matches.
-pub async fn lookup<S: ReportStore + WorkflowStore>(
-    store: &S,
-    now: OffsetDateTime,
-    number: &str,
-    token: Option<&str>,
-    lang: Lang,
-) -> Result<Vec<u8>, ApiError> {
-    let number = RegistrationNumber::parse(number).map_err(ApiError::InvalidRegistrationNumber)?;
-    let today = wib_date(now);
-    let json = match token {
-        None => {
-            let report = ReportStore::report(store, &number)
-                .await?
-                .ok_or(ApiError::ReportNotFound)?;
-            serde_json::to_vec(&stage(&report, today, lang))
-        }
-        Some(t) => {
-            let record = store
-                .record(&number)
-                .await?
-                .ok_or(ApiError::ReportNotFound)?;
-            if !verify_token(t, &record.report.tracking_token_hash) {
-                return Err(ApiError::InvalidTrackingToken);
+impl<S: ReportStore, A: AttachmentStore> Reports<'_, S, A> {
+    /// Submits a report: validates, checks and keeps its attachments, numbers it, stores it
+    /// with its first timeline event (and, at the desk, the day's counter), and honours the
+    /// Idempotency-Key (same key and body → the first answer; other body → 422).
+    pub async fn submit(
+        &self,
+        now: OffsetDateTime,
+        submission: Submission,
+    ) -> Result<Submitted, ApiError> {
+        let Submission {
+            input,
+            channel,
+            idempotency,
+            desk,
+        } = submission;
+        let new = validate_submission(input, channel, wib_date(now))?;
+        // Every referenced upload exists, fits its limit and is what it claims; nothing is
+        // written otherwise.
+        verify_and_keep(self.files, &new.attachments).await?;
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let due_date = match self.calendar.due_date(now) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                // Explicit, never guessed: the report is accepted without a due date and
+                // operators are told to extend the calendar data.
+                tracing::error!(error = %e, code = "calendar_out_of_range", "due date unknown: extend shared/data/holidays-id.json");
+                None
             }
-            serde_json::to_vec(&full_view(&record, today, lang))
+        };
+        let actor = match channel {
+            Channel::Desk => Actor::Desk,
+            _ => Actor::Citizen,
+        };
+
+        for attempt in 0..MAX_ATTEMPTS {
+            let number = RegistrationNumber::generate().map_err(|_| ApiError::Internal)?;
+            let token = TrackingToken::generate().map_err(|_| ApiError::Internal)?;
+            let report = Report {
+                registration_number: number,
+                kind: new.kind,
+                title: new.title.clone(),
+                description: new.description.clone(),
+                category: new.category.clone(),
+                location: new.location.clone(),
+                incident_date: new.incident_date,
+                privacy: new.privacy,
+                channel: new.channel,
+                attachments: new.attachments.clone(),
+                status: Status::Received,
+                submitted_at: now,
+                due_date,
+                tracking_token_hash: token.hash(),
+                updated_at: now,
+                version: 1,
+                agencies: Vec::new(),
+                round: 0,
+                needs_info_since: None,
+                sla_flag: None,
+                reject_reason: None,
+                feedback_given: false,
+            };
+            let mut event = TimelineEvent::new(EventType::Submitted, actor.clone(), now);
+            event.status = Some(Status::Received);
+            event.internal_note = desk.as_ref().map(|d| format!("desk officer {}", d.officer));
+            let receipt = Receipt {
+                registration_number: number.to_string(),
+                tracking_token: token.as_str().to_string(),
+                status: Status::Received.code().to_string(),
+                submitted_at: format_wib(now),
+                due_date: due_date.map(format_date),
+                receipt_text: desk.as_ref().map(|_| {
+                    desk::receipt_text(&number.to_string(), token.as_str(), now, due_date)
+                }),
+            };
+            let record = match &idempotency {
+                Some(i) => {
+                    let answer = serde_json::to_vec(&receipt).map_err(|_| ApiError::Internal)?;
+                    Some(IdempotencyRecord {
+                        id: i.key.record_id(submit_operation(channel)),
+                        fingerprint: i.fingerprint.clone(),
+                        status: 201,
+                        sealed_body: i.key.seal(&answer)?,
+                        created_at: now.unix_timestamp(),
+                        expires_at: (now + RETENTION).unix_timestamp(),
+                    })
+                }
+                None => None,
+            };
+
+            match self
+                .store
+                .create_report(
+                    &report,
+                    new.reporter.as_ref(),
+                    &event,
+                    record.as_ref(),
+                    desk.as_ref().map(|d| &d.quota),
+                )
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(registration_number = %number, channel = channel.code(), "report submitted");
+                    return Ok(Submitted {
+                        receipt,
+                        replayed: false,
+                    });
+                }
+                Err(CreateError::NumberTaken) => {
+                    tracing::warn!(attempt, "registration number collision, drawing another");
+                    continue;
+                }
+                Err(CreateError::IdempotencyKeyExists | CreateError::Conflict) => {
+                    if let Some(i) = &idempotency {
+                        match self
+                            .store
+                            .idempotency_record(&i.key.record_id(submit_operation(channel)))
+                            .await?
+                        {
+                            Some(existing) if !existing.is_expired(now) => {
+                                tracing::info!("idempotent replay");
+                                return replay(&i.key, &existing, &i.fingerprint);
+                            }
+                            // Expired: the next attempt's conditional write replaces it.
+                            Some(_) => continue,
+                            None => {}
+                        }
+                    }
+                    // The winner's transaction is still in flight: back off and look again.
+                    let wait = 25u64 << attempt.min(5);
+                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                }
+                Err(CreateError::QuotaReached) => {
+                    let next_opening = self
+                        .calendar
+                        .add_working_days(wib_date(now), 1)
+                        .map(|d| {
+                            format_wib(
+                                time::PrimitiveDateTime::new(d, desk::OPENS).assume_offset(WIB),
+                            )
+                        })
+                        .unwrap_or_default();
+                    return Err(ApiError::DeskCapacityReached { next_opening });
+                }
+                Err(CreateError::Store(e)) => {
+                    tracing::warn!(error = %e, "store failure during submission");
+                    return Err(e.into());
+                }
+            }
         }
-    };
-    json.map_err(|_| ApiError::Internal)
-}
-
-#[derive(Serialize)]
-struct CategoryView {
-    code: &'static str,
-    name_id: &'static str,
-    name_en: &'static str,
-    default_agencies: Vec<AgencyView>,
-}
-
-/// `GET /v1/categories`.
-pub fn categories_json() -> Vec<u8> {
-    let categories: Vec<CategoryView> = directory::categories()
-        .iter()
-        .map(|c| CategoryView {
-            code: &c.code,
-            name_id: &c.name_id,
-            name_en: &c.name_en,
-            default_agencies: c
-                .default_agencies
-                .iter()
-                .filter_map(|a| directory::agency(a))
-                .map(|a| AgencyView {
-                    code: a.code.clone(),
-                    name: a.name.clone(),
-                })
-                .collect(),
+        Err(if idempotency.is_some() {
+            ApiError::RequestInProgress
+        } else {
+            ApiError::ServiceUnavailable
         })
-        .collect();
-    serde_json::to_vec(&serde_json::json!({ "categories": categories })).unwrap_or_default()
+    }
+}
+
+impl<S: ReportStore + WorkflowStore, A: AttachmentStore> Reports<'_, S, A> {
+    /// A report by its number: the stage view, or the full view when the tracking token
+    /// matches (403 when it does not).
+    pub async fn view(
+        &self,
+        now: OffsetDateTime,
+        number: &RegistrationNumber,
+        token: Option<&str>,
+        lang: Lang,
+    ) -> Result<ReportView, ApiError> {
+        let today = wib_date(now);
+        match token {
+            None => {
+                let report = ReportStore::report(self.store, number)
+                    .await?
+                    .ok_or(ApiError::ReportNotFound)?;
+                Ok(ReportView::Stage(stage(&report, today, lang)))
+            }
+            Some(t) => {
+                let record = self
+                    .store
+                    .record(number)
+                    .await?
+                    .ok_or(ApiError::ReportNotFound)?;
+                if !verify_token(t, &record.report.tracking_token_hash) {
+                    return Err(ApiError::InvalidTrackingToken);
+                }
+                Ok(ReportView::Full(Box::new(full_view(&record, today, lang))))
+            }
+        }
+    }
+
+    /// `GET /v1/reports/{n}/attachments/{id}` with `X-Tracking-Token`: a short-lived link.
+    pub async fn attachment_link(
+        &self,
+        number: &RegistrationNumber,
+        token: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Link, ApiError> {
+        let record = self
+            .store
+            .record(number)
+            .await?
+            .ok_or(ApiError::ReportNotFound)?;
+        check_token(&record, token)?;
+        attachments::link(self.files, &record, id, now).await
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::MemoryStore;
+    use crate::adapters::memory::{MemoryAttachments, MemoryStore};
+    use crate::domain::error::decode;
+    use serde_json::Value;
+
+    /// The submission use case as the handlers call it, from a JSON body.
+    #[allow(clippy::too_many_arguments)]
+    async fn submit(
+        store: &MemoryStore,
+        files: &MemoryAttachments,
+        calendar: &Calendar,
+        now: OffsetDateTime,
+        body: &Value,
+        channel: Channel,
+        key: Option<&IdempotencyKey>,
+        desk: Option<&Desk>,
+    ) -> Result<Submitted, ApiError> {
+        let submission = Submission {
+            input: decode(body)?,
+            channel,
+            idempotency: key.map(|k| Idempotency::of(k.clone(), body)),
+            desk: desk.cloned(),
+        };
+        Reports {
+            store,
+            files,
+            calendar,
+        }
+        .submit(now, submission)
+        .await
+    }
+
+    /// The lookup as the handler answers it, as JSON bytes.
+    async fn lookup(
+        store: &MemoryStore,
+        now: OffsetDateTime,
+        number: &str,
+        token: Option<&str>,
+        lang: Lang,
+    ) -> Result<Vec<u8>, ApiError> {
+        let number = RegistrationNumber::parse(number)?;
+        let files = MemoryAttachments::default();
+        let calendar = Calendar::embedded().unwrap();
+        let view = Reports {
+            store,
+            files: &files,
+            calendar,
+        }
+        .view(now, &number, token, lang)
+        .await?;
+        Ok(serde_json::to_vec(&view).unwrap())
+    }
     use serde_json::json;
     use time::macros::datetime;
 
@@ -451,7 +438,7 @@ mod tests {
         let store = MemoryStore::new();
         let out = submit(
             &store,
-            &crate::adapters::memory::MemoryAttachments::default(),
+            &MemoryAttachments::default(),
             calendar(),
             NOW,
             &body(),
@@ -461,7 +448,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let answer: Value = serde_json::from_slice(&out.body).unwrap();
+        let answer: Value = serde_json::to_value(&out.receipt).unwrap();
         assert_eq!(answer["status"], "received");
         assert_eq!(answer["submitted_at"], "2024-11-11T09:00:00+07:00");
         assert_eq!(answer["due_date"], "2024-12-02");
@@ -550,10 +537,10 @@ mod tests {
     #[tokio::test]
     async fn idempotency_keys_are_scoped_per_channel() {
         let store = MemoryStore::new();
-        let files = crate::adapters::memory::MemoryAttachments::default();
+        let files = MemoryAttachments::default();
         let key = IdempotencyKey::parse("same-key").unwrap();
         let desk = Desk {
-            quota: crate::domain::desk::DeskQuota {
+            quota: DeskQuota {
                 day: crate::domain::calendar::wib_date(NOW),
                 capacity: 50,
             },
@@ -584,8 +571,11 @@ mod tests {
         .await
         .unwrap();
         assert!(!at_desk.replayed, "a web key does not replay at the desk");
-        assert_ne!(web.registration_number, at_desk.registration_number);
-        let answer: Value = serde_json::from_slice(&at_desk.body).unwrap();
+        assert_ne!(
+            web.receipt.registration_number,
+            at_desk.receipt.registration_number
+        );
+        let answer: Value = serde_json::to_value(&at_desk.receipt).unwrap();
         assert!(answer["receipt_text"].is_string());
         assert_eq!(store.report_count(), 2);
     }
@@ -596,7 +586,7 @@ mod tests {
         let key = IdempotencyKey::parse("abc-123").unwrap();
         let first = submit(
             &store,
-            &crate::adapters::memory::MemoryAttachments::default(),
+            &MemoryAttachments::default(),
             calendar(),
             NOW,
             &body(),
@@ -608,7 +598,7 @@ mod tests {
         .unwrap();
         let again = submit(
             &store,
-            &crate::adapters::memory::MemoryAttachments::default(),
+            &MemoryAttachments::default(),
             calendar(),
             NOW + time::Duration::minutes(3),
             &body(),
@@ -619,14 +609,14 @@ mod tests {
         .await
         .unwrap();
         assert!(again.replayed);
-        assert_eq!(first.body, again.body);
+        assert_eq!(first.receipt, again.receipt);
         assert_eq!(store.report_count(), 1);
         let mut other = body();
         other["title"] = json!("Judul yang berbeda sekali");
         assert!(matches!(
             submit(
                 &store,
-                &crate::adapters::memory::MemoryAttachments::default(),
+                &MemoryAttachments::default(),
                 calendar(),
                 NOW,
                 &other,
@@ -648,7 +638,7 @@ mod tests {
         assert!(matches!(
             submit(
                 &store,
-                &crate::adapters::memory::MemoryAttachments::default(),
+                &MemoryAttachments::default(),
                 calendar(),
                 NOW,
                 &bad,
@@ -667,7 +657,7 @@ mod tests {
         let store = MemoryStore::new();
         let out = submit(
             &store,
-            &crate::adapters::memory::MemoryAttachments::default(),
+            &MemoryAttachments::default(),
             calendar(),
             datetime!(2027-12-20 02:00 UTC),
             &body(),
@@ -677,16 +667,9 @@ mod tests {
         )
         .await
         .unwrap();
-        let answer: Value = serde_json::from_slice(&out.body).unwrap();
+        let answer: Value = serde_json::to_value(&out.receipt).unwrap();
         assert!(answer["due_date"].is_null());
     }
-}
-
-#[cfg(test)]
-mod expiry_tests {
-    use super::*;
-    use crate::adapters::memory::MemoryStore;
-    use time::macros::datetime;
 
     #[tokio::test]
     async fn an_expired_key_starts_afresh() {
@@ -701,7 +684,7 @@ mod expiry_tests {
         let t0 = datetime!(2024-11-11 02:00 UTC);
         let first = submit(
             &store,
-            &crate::adapters::memory::MemoryAttachments::default(),
+            &MemoryAttachments::default(),
             cal,
             t0,
             &body,
@@ -713,7 +696,7 @@ mod expiry_tests {
         .unwrap();
         let day_later = submit(
             &store,
-            &crate::adapters::memory::MemoryAttachments::default(),
+            &MemoryAttachments::default(),
             cal,
             t0 + time::Duration::hours(23),
             &body,
@@ -723,10 +706,10 @@ mod expiry_tests {
         )
         .await
         .unwrap();
-        assert_eq!(first.body, day_later.body);
+        assert_eq!(first.receipt, day_later.receipt);
         let week_later = submit(
             &store,
-            &crate::adapters::memory::MemoryAttachments::default(),
+            &MemoryAttachments::default(),
             cal,
             t0 + time::Duration::days(7),
             &body,
@@ -737,7 +720,7 @@ mod expiry_tests {
         .await
         .unwrap();
         assert!(!week_later.replayed);
-        assert_ne!(first.body, week_later.body);
+        assert_ne!(first.receipt, week_later.receipt);
         assert_eq!(store.report_count(), 2);
     }
 }

@@ -13,6 +13,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use ulid::Ulid;
 
 use crate::domain::agencies::{AgencyRecord, ApiKeyRecord};
+use crate::domain::calendar::format_date;
 use crate::domain::cases::{Case, Handoff, HandoffKind};
 use crate::domain::directory::AgencyKind;
 use crate::domain::error::StoreError;
@@ -21,7 +22,6 @@ use crate::domain::report::{
     Actor, Channel, EventType, Kind, Location, Privacy, RejectReason, Report, ResponseKind,
     SlaFlag, Status, TimelineEvent,
 };
-use crate::usecases::reports::format_date;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 

@@ -21,6 +21,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
+use crate::adapters::aws::SdkConfig;
+use crate::adapters::env::{ConfigError, Env};
 use crate::domain::error::StoreError;
 use crate::domain::idempotency::IdempotencyRecord;
 use crate::domain::regno::RegistrationNumber;
@@ -40,34 +42,18 @@ use items::{
 /// At most this many items in one `TransactWriteItems`.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
-/// Classifies an SDK failure: unreachable, throttled or 5xx is `Unavailable` (503 to the
-/// client), anything else is a bug or misconfiguration. Never includes item contents.
+/// Classifies a failure of DynamoDB (see [`crate::adapters::aws::classify`]).
 pub fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
     err: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
 ) -> StoreError {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(format!("{err}"))
-        }
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("unknown").to_string();
-            let transient = se.raw().status().as_u16() >= 500
-                || matches!(
-                    code.as_str(),
-                    "ThrottlingException"
-                        | "ProvisionedThroughputExceededException"
-                        | "RequestLimitExceeded"
-                        | "InternalServerError"
-                        | "ServiceUnavailable"
-                );
-            if transient {
-                StoreError::Unavailable(code)
-            } else {
-                StoreError::Other(code)
-            }
-        }
-        _ => StoreError::Other(format!("{err}")),
-    }
+    crate::adapters::aws::classify(
+        err,
+        &[
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+            "InternalServerError",
+        ],
+    )
 }
 
 /// Why a `TransactWriteItems` did not write.
@@ -106,12 +92,9 @@ impl DynamoReportStore {
         }
     }
 
-    /// For a function's cold start: the table from `TABLE_NAME`, the client from the
-    /// shared SDK configuration (region, credentials, `AWS_ENDPOINT_URL` locally).
-    pub async fn from_env() -> Result<Self, String> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
-        let config = crate::adapters::aws::sdk_config().await;
-        Ok(Self::new(Client::new(&config), table))
+    /// The table the function declares (`TABLE_NAME`), with a client from `config`.
+    pub fn configured(config: &SdkConfig, env: &impl Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(Client::new(config), env.require("TABLE_NAME")?))
     }
 
     pub fn table(&self) -> &str {
@@ -272,7 +255,7 @@ impl ReportStore for DynamoReportStore {
                     "PK",
                     AttributeValue::S(format!(
                         "DESK#{}",
-                        crate::usecases::reports::format_date(q.day)
+                        crate::domain::calendar::format_date(q.day)
                     )),
                 )
                 .key("SK", AttributeValue::S("COUNTER".into()))

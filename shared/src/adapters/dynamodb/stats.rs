@@ -18,7 +18,8 @@ use super::{DynamoReportStore, META_SK, classify, report_pk};
 use crate::domain::error::StoreError;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::{Channel, SlaFlag, Status};
-use crate::domain::stats::{Delta, ReportChange, Snapshot, StatsStore, Totals, shard_of};
+use crate::domain::stats::{Delta, ReportChange, Snapshot, Totals, shard_of};
+use crate::ports::stats::StatsStore;
 
 pub const STATS_PK: &str = "STATS";
 pub const SHARD_SK_PREFIX: &str = "SHARD#";

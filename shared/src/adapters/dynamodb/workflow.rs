@@ -11,16 +11,16 @@ use super::items::{
     report_from_item, report_pk, status_gsi1pk, to_item,
 };
 use super::{DynamoReportStore, TxFailure, classify};
+use crate::domain::calendar::format_date;
 use crate::domain::cases::Handoff;
 use crate::domain::error::StoreError;
 use crate::domain::identity::{Nik, Phone};
+use crate::domain::record::ReportRecord;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::Reporter;
 use crate::ports::{
-    Change, ChangeError, DueFilter, OutboxStore, QueueCursor, QueuePage, QueueQuery, ReportRecord,
-    WorkflowStore,
+    Change, ChangeError, DueFilter, OutboxStore, QueueCursor, QueuePage, QueueQuery, WorkflowStore,
 };
-use crate::usecases::reports::format_date;
 
 /// The upper bound of the `CASE#…EVENT#…` range: every ULID sorts below `~`.
 const EVENT_SK_END: &str = "EVENT#~";

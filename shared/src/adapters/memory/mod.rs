@@ -18,18 +18,19 @@ use ulid::Ulid;
 
 use crate::domain::agencies::{AgencyRecord, ApiKeyRecord};
 use crate::domain::attachments::{MediaType, SNIFF_BYTES, StoredObject, UploadTarget};
+use crate::domain::calendar::format_date;
 use crate::domain::cases::{Case, Handoff, is_agency_code};
 use crate::domain::error::StoreError;
 use crate::domain::idempotency::IdempotencyRecord;
+use crate::domain::record::ReportRecord;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::{Report, Reporter, TimelineEvent};
 use crate::ports::AttachmentStore;
 use crate::ports::{
     AgencyStore, Change, ChangeError, CreateError, DueFilter, ForwardingTrigger, HandoffQueues,
     OutboxStore, QueueAdmin, QueueCursor, QueuePage, QueueQuery, QueuedMessage, ReceiptOutcome,
-    ReportRecord, ReportStore, WorkflowStore,
+    ReportStore, WorkflowStore,
 };
-use crate::usecases::reports::format_date;
 
 /// At most this many items in one change (DynamoDB's transaction limit).
 const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -844,7 +845,7 @@ impl MemoryStats {
     }
 }
 
-impl crate::domain::stats::StatsStore for MemoryStats {
+impl crate::ports::stats::StatsStore for MemoryStats {
     async fn apply(
         &self,
         number: &RegistrationNumber,
@@ -1228,8 +1229,9 @@ mod tests {
 #[cfg(test)]
 mod attachment_tests {
     use super::*;
-    use crate::domain::attachments::{MAX_IMAGE_BYTES, UPLOAD_EXPIRY, verify_and_keep};
+    use crate::domain::attachments::{MAX_IMAGE_BYTES, UPLOAD_EXPIRY};
     use crate::domain::error::ApiError;
+    use crate::usecases::attachments::verify_and_keep;
 
     const JPEG: [u8; 12] = [
         0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01,

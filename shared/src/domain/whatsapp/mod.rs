@@ -1,4 +1,4 @@
-//! The WhatsApp channel (WhatsApp Business Cloud API; BRIEF sections 2, 4 and 7).
+//! The WhatsApp channel (WhatsApp Business Cloud API): its message formats and rules.
 //!
 //! ```text
 //! Meta ──POST /v1/whatsapp/webhook──▶ whatsapp-webhook: verify X-Hub-Signature-256 over the raw
@@ -11,22 +11,20 @@
 //!
 //! - [`signature`]: `X-Hub-Signature-256` verification.
 //! - [`payload`]: the webhook body and the normalised [`payload::InboundMessage`] queued per message.
-//! - [`conversation`]: the pure state machine (`CEK`, `LAPOR` flow, `BATAL`, menu).
+//! - [`conversation`]: the conversation's state (step and draft report).
+//! - [`flow`]: the pure state machine (`CEK`, `LAPOR` flow, `BATAL`, menu).
 //! - [`texts`]: every reply text, in Indonesian, in one place.
-//! - [`ports`]: [`ports::WhatsAppStore`] (conversation state, message dedupe, 24-hour window).
-//! - [`webhook`]: the webhook's use cases (handshake, accept a POST).
-//! - [`worker`]: the worker's use case (one inbound message, once).
+//!
+//! The storage it needs is [`crate::ports::whatsapp`]; the webhook's and the worker's use
+//! cases are [`crate::usecases::whatsapp`].
 //!
 //! Nothing here logs a message body, a phone number or a WhatsApp id.
 
 pub mod conversation;
+pub mod flow;
 pub mod payload;
 pub mod signature;
 pub mod texts;
-
-pub use conversation::{Conversation, Draft, Step};
-pub use payload::{Content, InboundMessage};
-pub use signature::verify_signature;
 
 use time::{Duration, OffsetDateTime};
 
@@ -49,29 +47,6 @@ pub fn within_service_window(last_inbound: Option<OffsetDateTime>, now: OffsetDa
     last_inbound.is_some_and(|t| t <= now + Duration::minutes(5) && now - t < SERVICE_WINDOW)
 }
 
-/// Sends `text` to a citizen: free-form within the 24-hour window, otherwise the
-/// [`UPDATE_TEMPLATE`] template with the text as its parameter. Used for replies (always
-/// inside the window: the citizen just wrote) and by notifications.
-pub async fn send_to_citizen<W: crate::ports::WhatsAppApi>(
-    api: &W,
-    wa_id: &str,
-    last_inbound: Option<OffsetDateTime>,
-    now: OffsetDateTime,
-    text: &str,
-) -> Result<(), crate::domain::error::StoreError> {
-    if within_service_window(last_inbound, now) {
-        api.send_text(wa_id, text).await
-    } else {
-        api.send_template(
-            wa_id,
-            UPDATE_TEMPLATE,
-            TEMPLATE_LANGUAGE,
-            &[texts::template_parameter(text)],
-        )
-        .await
-    }
-}
-
 /// The SHA-256 of media bytes as the Graph API writes it (standard base64).
 pub fn media_sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
@@ -88,24 +63,8 @@ pub fn media_sha256_matches(declared: &str, bytes: &[u8]) -> bool {
 
 /// Standard base64 with padding.
 fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]

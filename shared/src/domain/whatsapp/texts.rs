@@ -12,9 +12,9 @@ use crate::domain::error::{FieldError, FieldIssue};
 use crate::domain::geo;
 use crate::domain::i18n::Lang;
 use crate::domain::identity::NikError;
+use crate::domain::record::ReportRecord;
 use crate::domain::regno::RegistrationNumberError;
 use crate::domain::report::{EventType, Kind, Privacy, Report};
-use crate::ports::ReportRecord;
 
 use super::conversation::{Draft, MIN_DESCRIPTION_CHARS, Step};
 
@@ -215,7 +215,7 @@ pub fn full_status(record: &ReportRecord, today: Date) -> String {
         let names: Vec<String> = r
             .agencies
             .iter()
-            .map(|a| crate::usecases::change::agency_view(a).name)
+            .map(|a| crate::domain::directory::agency_name(a))
             .collect();
         s.push_str(&format!("\nDiteruskan kepada: {}", names.join(", ")));
     }
@@ -224,9 +224,9 @@ pub fn full_status(record: &ReportRecord, today: Date) -> String {
         .iter()
         .filter_map(|e| {
             let agency = || {
-                e.agency.as_deref().map_or_else(String::new, |a| {
-                    crate::usecases::change::agency_view(a).name
-                })
+                e.agency
+                    .as_deref()
+                    .map_or_else(String::new, crate::domain::directory::agency_name)
             };
             let what = match e.event_type {
                 EventType::Submitted => "Laporan diterima".to_string(),

@@ -50,37 +50,49 @@ pub struct Accepted {
     pub statuses: usize,
 }
 
-/// Verifies the signature over the raw body, then queues each message on the FIFO inbound
-/// queue: group = the sender (their messages are processed in order), deduplication id =
-/// the message id (a redelivery within 5 minutes is dropped by SQS; later ones by the
-/// worker's claim). Delivery receipts (`statuses[]`) are ignored.
-pub async fn accept<Q: HandoffQueues>(
-    queue: &Q,
-    queue_url: &str,
-    app_secret: &[u8],
-    raw_body: &[u8],
-    signature: Option<&str>,
-) -> Result<Accepted, WebhookError> {
-    if !verify_signature(app_secret, raw_body, signature) {
-        tracing::warn!("whatsapp webhook: signature refused");
-        return Err(WebhookError::Unauthorized);
+/// The ports and secrets of the webhook.
+#[derive(Clone, Copy)]
+pub struct Webhook<'a, Q> {
+    /// The FIFO inbound queue the worker consumes.
+    pub queue: &'a Q,
+    pub queue_url: &'a str,
+    /// The app secret that signs Meta's deliveries.
+    pub app_secret: &'a [u8],
+}
+
+impl<Q: HandoffQueues> Webhook<'_, Q> {
+    /// Verifies the signature over the raw body, then queues each message on the FIFO inbound
+    /// queue: group = the sender (their messages are processed in order), deduplication id =
+    /// the message id (a redelivery within 5 minutes is dropped by SQS; later ones by the
+    /// worker's claim). Delivery receipts (`statuses[]`) are ignored.
+    pub async fn accept(
+        &self,
+        raw_body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<Accepted, WebhookError> {
+        if !verify_signature(self.app_secret, raw_body, signature) {
+            tracing::warn!("whatsapp webhook: signature refused");
+            return Err(WebhookError::Unauthorized);
+        }
+        let WebhookBatch { messages, statuses } =
+            parse_webhook(raw_body).map_err(|_| WebhookError::InvalidPayload)?;
+        for m in &messages {
+            let body = serde_json::to_string(m)
+                .map_err(|_| StoreError::Other("message could not be serialised".into()))?;
+            self.queue
+                .send(self.queue_url, &body, &m.from, &m.wamid)
+                .await?;
+        }
+        tracing::info!(
+            messages = messages.len(),
+            statuses,
+            "whatsapp webhook accepted"
+        );
+        Ok(Accepted {
+            messages: messages.len(),
+            statuses,
+        })
     }
-    let WebhookBatch { messages, statuses } =
-        parse_webhook(raw_body).map_err(|_| WebhookError::InvalidPayload)?;
-    for m in &messages {
-        let body = serde_json::to_string(m)
-            .map_err(|_| StoreError::Other("message could not be serialised".into()))?;
-        queue.send(queue_url, &body, &m.from, &m.wamid).await?;
-    }
-    tracing::info!(
-        messages = messages.len(),
-        statuses,
-        "whatsapp webhook accepted"
-    );
-    Ok(Accepted {
-        messages: messages.len(),
-        statuses,
-    })
 }
 
 #[cfg(test)]
@@ -123,19 +135,24 @@ mod tests {
     async fn accepts_signed_bodies_only_and_queues_messages() {
         let queues = MemoryQueues::new();
         queues.create_queue(URL);
+        let hook = |secret: &'static [u8]| Webhook {
+            queue: &queues,
+            queue_url: URL,
+            app_secret: secret,
+        };
         let body = include_bytes!("../../../../tests/fixtures/whatsapp/text_message.json");
         let sig = "sha256=3018f8bffd2a2a336fd5bc1b4470bb26b9f0648612fb051e82ab3dcf68911366";
         assert!(matches!(
-            accept(&queues, URL, SECRET, body, None).await,
+            hook(SECRET).accept(body, None).await,
             Err(WebhookError::Unauthorized)
         ));
         assert!(matches!(
-            accept(&queues, URL, b"wrong", body, Some(sig)).await,
+            hook(b"wrong").accept(body, Some(sig)).await,
             Err(WebhookError::Unauthorized)
         ));
         assert!(queues.visible(URL).is_empty());
 
-        let a = accept(&queues, URL, SECRET, body, Some(sig)).await.unwrap();
+        let a = hook(SECRET).accept(body, Some(sig)).await.unwrap();
         assert_eq!(
             a,
             Accepted {
@@ -149,11 +166,12 @@ mod tests {
         assert_eq!(m.from, "6281234567890");
 
         // Meta redelivers: the FIFO deduplication id (the wamid) drops it.
-        accept(&queues, URL, SECRET, body, Some(sig)).await.unwrap();
+        hook(SECRET).accept(body, Some(sig)).await.unwrap();
         assert_eq!(queues.visible(URL).len(), 1);
 
         let status = include_bytes!("../../../../tests/fixtures/whatsapp/status_delivered.json");
-        let a = accept(&queues, URL, SECRET, status, Some(&sign(SECRET, status)))
+        let a = hook(SECRET)
+            .accept(status, Some(&sign(SECRET, status)))
             .await
             .unwrap();
         assert_eq!(
@@ -167,7 +185,7 @@ mod tests {
 
         let junk = b"not json";
         assert!(matches!(
-            accept(&queues, URL, SECRET, junk, Some(&sign(SECRET, junk))).await,
+            hook(SECRET).accept(junk, Some(&sign(SECRET, junk))).await,
             Err(WebhookError::InvalidPayload)
         ));
     }

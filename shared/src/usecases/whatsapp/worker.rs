@@ -6,7 +6,7 @@
 //!    state was saved), only complete the claim.
 //! 3. Run the conversation and its action: a lookup (`CEK`), a media download into the
 //!    attachment store (deterministic id per message, so a retry overwrites, never doubles),
-//!    or the submission through [`reports::submit`](crate::usecases::reports::submit) with `Channel::Whatsapp` and an
+//!    or the submission through [`Reports::submit`] with `Channel::Whatsapp` and an
 //!    Idempotency-Key derived from the message id (a retry replays the same number and token).
 //! 4. Reply through the Graph API (free-form: the citizen just wrote), save the
 //!    conversation (with `last_inbound_at` and the message id), complete the claim.
@@ -21,21 +21,24 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use ulid::Ulid;
 
-use crate::domain::attachments::{self, AttachmentProblem, SNIFF_BYTES, StoredObject};
+use crate::domain::attachments::{AttachmentProblem, SNIFF_BYTES, StoredObject, check};
 use crate::domain::calendar::{Calendar, wib_date};
 use crate::domain::error::{ApiError, StoreError};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::Channel;
-use crate::domain::whatsapp::conversation::{self, Conversation, Outcome};
+use crate::domain::whatsapp::conversation::Conversation;
+use crate::domain::whatsapp::flow::{self, Outcome};
 use crate::domain::whatsapp::payload::{Content, InboundMessage};
-use crate::domain::whatsapp::{CLAIM_LEASE, send_to_citizen, texts};
+use crate::domain::whatsapp::{CLAIM_LEASE, texts};
 use crate::ports::whatsapp::{Claim, WhatsAppStore};
 use crate::ports::{AttachmentStore, ReportStore, WhatsAppApi, WorkflowStore};
-use crate::usecases::reports;
+use crate::usecases::reports::{Idempotency, Reports, Submission};
+use crate::usecases::whatsapp::send_to_citizen;
 
-/// What the worker needs, borrowed from the function's state.
-pub struct Deps<'a, R, S, W, A> {
+/// The ports of the worker.
+#[derive(Clone, Copy)]
+pub struct Worker<'a, R, S, W, A> {
     /// Reports: submission and lookup.
     pub reports: &'a R,
     /// Conversations and message claims (on DynamoDB, the same store as `reports`).
@@ -83,300 +86,266 @@ fn inbound_time(msg: &InboundMessage, now: OffsetDateTime) -> OffsetDateTime {
         .unwrap_or(now)
 }
 
-/// Processes one inbound message once.
-pub async fn handle_message<R, S, W, A>(
-    deps: &Deps<'_, R, S, W, A>,
-    msg: &InboundMessage,
-    now: OffsetDateTime,
-) -> Result<Processed, StoreError>
+impl<R, S, W, A> Worker<'_, R, S, W, A>
 where
     R: ReportStore + WorkflowStore,
     S: WhatsAppStore,
     W: WhatsAppApi,
     A: AttachmentStore,
 {
-    match deps
-        .whatsapp
-        .claim_message(&msg.wamid, now, now + CLAIM_LEASE)
-        .await?
-    {
-        Claim::Claimed => {}
-        Claim::Duplicate => {
-            tracing::info!(
-                kind = msg.content.kind(),
-                "whatsapp message already processed"
-            );
-            return Ok(Processed::Duplicate);
-        }
-        Claim::InProgress => {
-            tracing::info!(
-                kind = msg.content.kind(),
-                "whatsapp message being processed by another attempt"
-            );
-            return Ok(Processed::InProgress);
-        }
-    }
-    match process(deps, msg, now).await {
-        Ok(()) => {
-            deps.whatsapp.complete_message(&msg.wamid, now).await?;
-            Ok(Processed::Done)
-        }
-        Err(e) => {
-            if let Err(release) = deps.whatsapp.release_message(&msg.wamid).await {
-                tracing::warn!(error = %release, "claim not released; it expires with its lease");
-            }
-            Err(e)
-        }
-    }
-}
-
-async fn process<R, S, W, A>(
-    deps: &Deps<'_, R, S, W, A>,
-    msg: &InboundMessage,
-    now: OffsetDateTime,
-) -> Result<(), StoreError>
-where
-    R: ReportStore + WorkflowStore,
-    S: WhatsAppStore,
-    W: WhatsAppApi,
-    A: AttachmentStore,
-{
-    let mut conv = deps
-        .whatsapp
-        .conversation(&msg.from, now)
-        .await?
-        .unwrap_or_else(|| Conversation::new(msg.from.clone()));
-    if conv.last_wamid.as_deref() == Some(msg.wamid.as_str()) {
-        tracing::info!("whatsapp message already applied to the conversation");
-        return Ok(());
-    }
-    let step_before = conv.step;
-    let reply = match &msg.content {
-        Content::Text { body } => match conversation::on_text(&mut conv, body) {
-            Outcome::Reply(r) => r,
-            Outcome::Check(arg) => check(deps.reports, &conv, &arg, now).await?,
-            Outcome::Submit => submit(deps, &mut conv, msg, now).await?,
-        },
-        Content::Image {
-            media_id,
-            mime_type,
-        }
-        | Content::Document {
-            media_id,
-            mime_type,
-            ..
-        } => match conversation::accept_media(&conv) {
-            Err(reply) => reply,
-            Ok(()) => match store_media(deps, msg, media_id, mime_type.as_deref()).await? {
-                Ok(id) => conversation::attachment_added(&mut conv, id),
-                Err(problem) => {
-                    conversation::attachment_refused(&conv, texts::attachment_refused(problem))
-                }
-            },
-        },
-        Content::Unsupported { .. } => {
-            if conv.step.in_report_flow() {
-                conversation::attachment_refused(&conv, texts::unsupported_in_flow())
-            } else {
-                texts::unsupported_message()
-            }
-        }
-    };
-    let inbound = inbound_time(msg, now);
-    conv.last_inbound_at = Some(conv.last_inbound_at.map_or(inbound, |t| t.max(inbound)));
-    conv.last_wamid = Some(msg.wamid.clone());
-
-    match send_to_citizen(
-        deps.api,
-        &conv.wa_id,
-        conv.last_inbound_at,
-        now,
-        &texts::clamp(reply),
-    )
-    .await
-    {
-        Ok(()) => {}
-        Err(e @ StoreError::Unavailable(_)) => return Err(e),
-        // A permanent refusal (e.g. the number cannot receive messages): retrying will not
-        // help; the state change stands.
-        Err(e) => tracing::error!(error = %e, "whatsapp reply refused by the Graph API"),
-    }
-    deps.whatsapp.save_conversation(&conv).await?;
-    tracing::info!(
-        kind = msg.content.kind(),
-        from_step = step_before.code(),
-        to_step = conv.step.code(),
-        "whatsapp message processed"
-    );
-    Ok(())
-}
-
-/// `CEK <number>`: the stage, or the full status when the sender is the reporter.
-async fn check<S>(
-    store: &S,
-    conv: &Conversation,
-    arg: &str,
-    now: OffsetDateTime,
-) -> Result<String, StoreError>
-where
-    S: ReportStore + WorkflowStore,
-{
-    let number = match RegistrationNumber::parse(arg) {
-        Ok(n) => n,
-        Err(e) => return Ok(texts::check_error(e)),
-    };
-    let Some(report) = ReportStore::report(store, &number).await? else {
-        return Ok(texts::check_not_found(&number.to_string()));
-    };
-    let today = wib_date(now);
-    let own = match conv.sender_phone() {
-        Some(sender) => WorkflowStore::reporter(store, &number)
+    /// Processes one inbound message once.
+    pub async fn handle_message(
+        &self,
+        msg: &InboundMessage,
+        now: OffsetDateTime,
+    ) -> Result<Processed, StoreError> {
+        let deps = self;
+        match deps
+            .whatsapp
+            .claim_message(&msg.wamid, now, now + CLAIM_LEASE)
             .await?
-            .is_some_and(|r| r.phone == sender),
-        None => false,
-    };
-    if own {
-        if let Some(record) = store.record(&number).await? {
-            tracing::info!(view = "full", "whatsapp status lookup");
-            return Ok(texts::full_status(&record, today));
+        {
+            Claim::Claimed => {}
+            Claim::Duplicate => {
+                tracing::info!(
+                    kind = msg.content.kind(),
+                    "whatsapp message already processed"
+                );
+                return Ok(Processed::Duplicate);
+            }
+            Claim::InProgress => {
+                tracing::info!(
+                    kind = msg.content.kind(),
+                    "whatsapp message being processed by another attempt"
+                );
+                return Ok(Processed::InProgress);
+            }
+        }
+        match self.process(msg, now).await {
+            Ok(()) => {
+                deps.whatsapp.complete_message(&msg.wamid, now).await?;
+                Ok(Processed::Done)
+            }
+            Err(e) => {
+                if let Err(release) = deps.whatsapp.release_message(&msg.wamid).await {
+                    tracing::warn!(error = %release, "claim not released; it expires with its lease");
+                }
+                Err(e)
+            }
         }
     }
-    tracing::info!(view = "stage", "whatsapp status lookup");
-    Ok(texts::stage(&report, today))
-}
 
-/// `YA`: the report, through the same use case as the web.
-async fn submit<R, S, W, A>(
-    deps: &Deps<'_, R, S, W, A>,
-    conv: &mut Conversation,
-    msg: &InboundMessage,
-    now: OffsetDateTime,
-) -> Result<String, StoreError>
-where
-    R: ReportStore + WorkflowStore,
-    A: AttachmentStore,
-{
-    let body = conversation::submission_body(conv);
-    let key = idempotency_key(&msg.wamid)?;
-    match reports::submit(
-        deps.reports,
-        deps.attachments,
-        deps.calendar,
-        now,
-        &body,
-        Channel::Whatsapp,
-        Some(&key),
-        None,
-    )
-    .await
-    {
-        Ok(out) => {
-            let answer: serde_json::Value = serde_json::from_slice(&out.body)
-                .map_err(|_| StoreError::Other("submission answer".into()))?;
-            let text = texts::submitted(
-                answer["registration_number"].as_str().unwrap_or_default(),
-                answer["due_date"].as_str(),
-                answer["tracking_token"].as_str().unwrap_or_default(),
-            );
-            conv.reset();
-            Ok(text)
+    async fn process(&self, msg: &InboundMessage, now: OffsetDateTime) -> Result<(), StoreError> {
+        let deps = self;
+        let mut conv = deps
+            .whatsapp
+            .conversation(&msg.from, now)
+            .await?
+            .unwrap_or_else(|| Conversation::new(msg.from.clone()));
+        if conv.last_wamid.as_deref() == Some(msg.wamid.as_str()) {
+            tracing::info!("whatsapp message already applied to the conversation");
+            return Ok(());
         }
-        Err(ApiError::Validation(errors)) => {
-            tracing::warn!(fields = errors.len(), "whatsapp submission refused");
-            conv.reset();
-            Ok(texts::submission_refused(&errors))
+        let step_before = conv.step;
+        let reply = match &msg.content {
+            Content::Text { body } => match flow::on_text(&mut conv, body) {
+                Outcome::Reply(r) => r,
+                Outcome::Check(arg) => self.check(&conv, &arg, now).await?,
+                Outcome::Submit => self.submit(&mut conv, msg, now).await?,
+            },
+            Content::Image {
+                media_id,
+                mime_type,
+            }
+            | Content::Document {
+                media_id,
+                mime_type,
+                ..
+            } => match flow::accept_media(&conv) {
+                Err(reply) => reply,
+                Ok(()) => match self
+                    .store_media(msg, media_id, mime_type.as_deref())
+                    .await?
+                {
+                    Ok(id) => flow::attachment_added(&mut conv, id),
+                    Err(problem) => {
+                        flow::attachment_refused(&conv, texts::attachment_refused(problem))
+                    }
+                },
+            },
+            Content::Unsupported { .. } => {
+                if conv.step.in_report_flow() {
+                    flow::attachment_refused(&conv, texts::unsupported_in_flow())
+                } else {
+                    texts::unsupported_message()
+                }
+            }
+        };
+        let inbound = inbound_time(msg, now);
+        conv.last_inbound_at = Some(conv.last_inbound_at.map_or(inbound, |t| t.max(inbound)));
+        conv.last_wamid = Some(msg.wamid.clone());
+
+        match send_to_citizen(
+            deps.api,
+            &conv.wa_id,
+            conv.last_inbound_at,
+            now,
+            &texts::clamp(reply),
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(e @ StoreError::Unavailable(_)) => return Err(e),
+            // A permanent refusal (e.g. the number cannot receive messages): retrying will not
+            // help; the state change stands.
+            Err(e) => tracing::error!(error = %e, "whatsapp reply refused by the Graph API"),
         }
-        Err(ApiError::ServiceUnavailable | ApiError::RequestInProgress) => Err(
-            StoreError::Unavailable("submission could not be stored now".into()),
-        ),
-        Err(e) => {
-            tracing::error!(code = e.code(), "whatsapp submission failed");
-            Ok(texts::submission_failed())
+        deps.whatsapp.save_conversation(&conv).await?;
+        tracing::info!(
+            kind = msg.content.kind(),
+            from_step = step_before.code(),
+            to_step = conv.step.code(),
+            "whatsapp message processed"
+        );
+        Ok(())
+    }
+
+    /// `CEK <number>`: the stage, or the full status when the sender is the reporter.
+    async fn check(
+        &self,
+        conv: &Conversation,
+        arg: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, StoreError> {
+        let store = self.reports;
+        let number = match RegistrationNumber::parse(arg) {
+            Ok(n) => n,
+            Err(e) => return Ok(texts::check_error(e)),
+        };
+        let Some(report) = ReportStore::report(store, &number).await? else {
+            return Ok(texts::check_not_found(&number.to_string()));
+        };
+        let today = wib_date(now);
+        let own = match conv.sender_phone() {
+            Some(sender) => WorkflowStore::reporter(store, &number)
+                .await?
+                .is_some_and(|r| r.phone == sender),
+            None => false,
+        };
+        if own {
+            if let Some(record) = store.record(&number).await? {
+                tracing::info!(view = "full", "whatsapp status lookup");
+                return Ok(texts::full_status(&record, today));
+            }
+        }
+        tracing::info!(view = "stage", "whatsapp status lookup");
+        Ok(texts::stage(&report, today))
+    }
+
+    /// `YA`: the report, through the same use case as the web.
+    async fn submit(
+        &self,
+        conv: &mut Conversation,
+        msg: &InboundMessage,
+        now: OffsetDateTime,
+    ) -> Result<String, StoreError> {
+        let input = flow::submission_input(conv);
+        let fingerprint =
+            serde_json::to_value(&input).map_err(|_| StoreError::Other("submission".into()))?;
+        let submission = Submission {
+            input,
+            channel: Channel::Whatsapp,
+            idempotency: Some(Idempotency::of(idempotency_key(&msg.wamid)?, &fingerprint)),
+            desk: None,
+        };
+        let reports = Reports {
+            store: self.reports,
+            files: self.attachments,
+            calendar: self.calendar,
+        };
+        match reports.submit(now, submission).await {
+            Ok(out) => {
+                let r = &out.receipt;
+                let text = texts::submitted(
+                    &r.registration_number,
+                    r.due_date.as_deref(),
+                    &r.tracking_token,
+                );
+                conv.reset();
+                Ok(text)
+            }
+            Err(ApiError::Validation(errors)) => {
+                tracing::warn!(fields = errors.len(), "whatsapp submission refused");
+                conv.reset();
+                Ok(texts::submission_refused(&errors))
+            }
+            Err(ApiError::ServiceUnavailable | ApiError::RequestInProgress) => Err(
+                StoreError::Unavailable("submission could not be stored now".into()),
+            ),
+            Err(e) => {
+                tracing::error!(code = e.code(), "whatsapp submission failed");
+                Ok(texts::submission_failed())
+            }
         }
     }
-}
 
-/// Downloads a message's media, checks it like a web upload (declared type allowed, size
-/// within its limit, leading bytes of that type) and stores it. `Ok(Err(_))`: refused.
-async fn store_media<R, S, W, A>(
-    deps: &Deps<'_, R, S, W, A>,
-    msg: &InboundMessage,
-    media_id: &str,
-    declared_mime: Option<&str>,
-) -> Result<Result<String, AttachmentProblem>, StoreError>
-where
-    W: WhatsAppApi,
-    A: AttachmentStore,
-{
-    let (mime, bytes) = match deps.api.media(media_id).await {
-        Ok(m) => m,
-        Err(e @ StoreError::Unavailable(_)) => return Err(e),
-        Err(e) => {
-            tracing::warn!(error = %e, "whatsapp media could not be downloaded");
-            return Ok(Err(AttachmentProblem::Missing));
-        }
-    };
-    let object = StoredObject {
-        size: bytes.len() as u64,
-        content_type: Some(if mime.is_empty() {
-            declared_mime.unwrap_or_default().to_string()
-        } else {
-            mime
-        }),
-        head: bytes.iter().take(SNIFF_BYTES).copied().collect(),
-    };
-    let media = match attachments::check(Some(&object)) {
-        Ok(m) => m,
-        Err(p) => {
-            tracing::info!(problem = ?p, "whatsapp media refused");
-            return Ok(Err(p));
-        }
-    };
-    let id = attachment_id(msg);
-    deps.attachments.put(&id, media, bytes).await?;
-    tracing::info!(
-        media = media.mime(),
-        "whatsapp media stored as an attachment"
-    );
-    Ok(Ok(id))
-}
+    /// Downloads a message's media, checks it like a web upload (declared type allowed, size
+    /// within its limit, leading bytes of that type) and stores it. `Ok(Err(_))`: refused.
+    async fn store_media(
+        &self,
+        msg: &InboundMessage,
+        media_id: &str,
+        declared_mime: Option<&str>,
+    ) -> Result<Result<String, AttachmentProblem>, StoreError> {
+        let deps = self;
+        let (mime, bytes) = match deps.api.media(media_id).await {
+            Ok(m) => m,
+            Err(e @ StoreError::Unavailable(_)) => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "whatsapp media could not be downloaded");
+                return Ok(Err(AttachmentProblem::Missing));
+            }
+        };
+        let object = StoredObject {
+            size: bytes.len() as u64,
+            content_type: Some(if mime.is_empty() {
+                declared_mime.unwrap_or_default().to_string()
+            } else {
+                mime
+            }),
+            head: bytes.iter().take(SNIFF_BYTES).copied().collect(),
+        };
+        let media = match check(Some(&object)) {
+            Ok(m) => m,
+            Err(p) => {
+                tracing::info!(problem = ?p, "whatsapp media refused");
+                return Ok(Err(p));
+            }
+        };
+        let id = attachment_id(msg);
+        deps.attachments.put(&id, media, bytes).await?;
+        tracing::info!(
+            media = media.mime(),
+            "whatsapp media stored as an attachment"
+        );
+        Ok(Ok(id))
+    }
 
-/// One SQS batch of inbound messages: `(message id, body)` in queue order. Returns the ids
-/// to report as batch item failures. On a FIFO queue, once a message fails every later
-/// message of the batch is reported too, so a sender's messages are never reordered.
-/// A body that is not an inbound message (never written by the webhook) is dropped with an
-/// error log rather than blocking its group.
-pub async fn handle_batch<R, S, W, A>(
-    deps: &Deps<'_, R, S, W, A>,
-    records: &[(String, String)],
-    now: impl Fn() -> OffsetDateTime,
-) -> Vec<String>
-where
-    R: ReportStore + WorkflowStore,
-    S: WhatsAppStore,
-    W: WhatsAppApi,
-    A: AttachmentStore,
-{
-    let mut failed = Vec::new();
-    for (id, body) in records {
-        if !failed.is_empty() {
-            failed.push(id.clone());
-            continue;
-        }
+    /// One message of the inbound queue. A body that is not an inbound message (never
+    /// written by the webhook) is dropped with an error log rather than blocking its group;
+    /// a message another attempt is processing fails, to be retried after it.
+    pub async fn queued(&self, body: &str, now: OffsetDateTime) -> Result<(), StoreError> {
         let Ok(msg) = serde_json::from_str::<InboundMessage>(body) else {
             tracing::error!("inbound queue message is not a WhatsApp message; dropped");
-            continue;
+            return Ok(());
         };
-        match handle_message(deps, &msg, now()).await {
-            Ok(Processed::Done | Processed::Duplicate) => {}
-            Ok(Processed::InProgress) => failed.push(id.clone()),
-            Err(e) => {
-                tracing::warn!(error = %e, "whatsapp message failed; it will be retried");
-                failed.push(id.clone());
-            }
+        match self.handle_message(&msg, now).await? {
+            Processed::Done | Processed::Duplicate => Ok(()),
+            Processed::InProgress => Err(StoreError::Unavailable(
+                "message being processed by another attempt".into(),
+            )),
         }
     }
-    failed
 }
 
 #[cfg(test)]
@@ -415,9 +384,9 @@ mod tests {
 
         fn deps(
             &self,
-        ) -> Deps<'_, MemoryStore, MemoryWhatsAppStore, MemoryWhatsAppApi, MemoryAttachments>
+        ) -> Worker<'_, MemoryStore, MemoryWhatsAppStore, MemoryWhatsAppApi, MemoryAttachments>
         {
-            Deps {
+            Worker {
                 reports: &self.reports,
                 whatsapp: &self.whatsapp,
                 api: &self.api,
@@ -438,7 +407,7 @@ mod tests {
         }
 
         async fn deliver(&self, msg: &InboundMessage) -> Result<Processed, StoreError> {
-            handle_message(&self.deps(), msg, NOW).await
+            self.deps().handle_message(msg, NOW).await
         }
 
         /// Sends a text and returns the reply.
@@ -511,19 +480,23 @@ mod tests {
         let number = number_in(&done);
         let token = token_in(&done);
 
-        let full: serde_json::Value = serde_json::from_slice(
-            &reports::lookup(&w.reports, NOW, &number, Some(&token), Lang::Id)
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let reports = Reports {
+            store: &w.reports,
+            files: &w.attachments,
+            calendar: Calendar::embedded().unwrap(),
+        };
+        let rn = RegistrationNumber::parse(&number).unwrap();
+        let view = reports
+            .view(NOW, &rn, Some(&token), Lang::Id)
+            .await
+            .unwrap();
+        let full = serde_json::to_value(&view).unwrap();
         assert_eq!(full["channel"], "whatsapp");
         assert_eq!(full["category"], "pertanahan");
         let attachments = full["attachments"].as_array().unwrap();
         assert_eq!(attachments.len(), 1);
         let id = attachments[0].as_str().unwrap();
         assert_eq!(w.attachments.kept_bytes(id).as_deref(), Some(JPEG));
-        let rn = RegistrationNumber::parse(&number).unwrap();
         let reporter = w.reports.reporter(&rn).unwrap();
         assert_eq!(reporter.phone.as_str(), "+6281234567890");
         assert_eq!(reporter.name, "Siti Rahmawati");

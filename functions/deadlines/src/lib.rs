@@ -1,0 +1,66 @@
+//! The deadline function (scheduled): flags reports approaching or past their due date and
+//! closes requests for information left unanswered for 10 working days. Idempotent.
+
+use lambda_runtime::{Error, LambdaEvent};
+use lapor_shared::adapters::aws::SdkConfig;
+use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::env::Env;
+use lapor_shared::domain::calendar::Calendar;
+use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::usecases::deadlines::{Deadlines, SlaSummary};
+use serde_json::Value;
+
+/// Everything built once per process.
+pub struct State<C: Clock = SystemClock> {
+    pub store: DynamoReportStore,
+    pub calendar: &'static Calendar,
+    pub clock: C,
+}
+
+impl State {
+    /// From the process's SDK configuration and the environment the template declares
+    /// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
+    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
+        Ok(Self {
+            store: DynamoReportStore::configured(config, env)?,
+            calendar: Calendar::embedded()?,
+            clock: SystemClock,
+        })
+    }
+}
+
+impl<C: Clock> State<C> {
+    /// The same state on another clock (tests).
+    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
+        State {
+            store: self.store,
+            calendar: self.calendar,
+            clock,
+        }
+    }
+}
+
+/// One run; failures of single reports are counted and retried by the next run.
+pub async fn run_once<C: Clock>(state: &State<C>) -> Result<SlaSummary, Error> {
+    let deadlines = Deadlines {
+        store: &state.store,
+        calendar: state.calendar,
+    };
+    deadlines
+        .run(state.clock.now())
+        .await
+        .map_err(|e| Error::from(e.code()))
+}
+
+pub async fn handle<C: Clock>(
+    state: &State<C>,
+    _event: LambdaEvent<Value>,
+) -> Result<Value, Error> {
+    let s = run_once(state).await?;
+    Ok(serde_json::json!({
+        "flagged_approaching": s.flagged_approaching,
+        "flagged_overdue": s.flagged_overdue,
+        "closed_no_data": s.closed_no_data,
+        "failed": s.failed,
+    }))
+}

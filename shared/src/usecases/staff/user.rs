@@ -1,0 +1,88 @@
+//! The signed-in staff member, from the JWT claims the HTTP API's authorizer verified.
+
+use std::collections::HashMap;
+
+use crate::domain::error::ApiError;
+
+/// The Cognito group of the Secretariat's analysts.
+pub const ANALYST: &str = "analyst";
+/// The Cognito group of the walk-in desk's officers.
+pub const DESK: &str = "desk";
+
+/// A signed-in staff member, from the JWT claims the HTTP API's authorizer verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUser {
+    pub subject: String,
+    pub groups: Vec<String>,
+}
+
+/// `cognito:groups` as API Gateway passes it (`[analyst desk]`), as a JSON array, or as a
+/// comma-separated list.
+fn parse_groups(s: &str) -> Vec<String> {
+    s.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .map(|g| g.trim().trim_matches('"'))
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl StaffUser {
+    /// `None` claims (no authorizer ran) or no subject: 401.
+    pub fn from_claims(claims: Option<&HashMap<String, String>>) -> Result<Self, ApiError> {
+        let claims = claims.ok_or(ApiError::Unauthorized)?;
+        let subject = claims
+            .get("sub")
+            .filter(|s| !s.is_empty())
+            .ok_or(ApiError::Unauthorized)?
+            .clone();
+        let groups = claims
+            .get("cognito:groups")
+            .map(|g| parse_groups(g))
+            .unwrap_or_default();
+        Ok(Self { subject, groups })
+    }
+
+    pub fn require(&self, group: &str) -> Result<(), ApiError> {
+        if self.groups.iter().any(|g| g == group) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_claim_in_every_shape() {
+        for s in [
+            "[analyst desk]",
+            "[\"analyst\",\"desk\"]",
+            "analyst,desk",
+            " analyst  desk ",
+        ] {
+            assert_eq!(parse_groups(s), ["analyst", "desk"], "{s}");
+        }
+        let mut claims = HashMap::new();
+        assert!(matches!(
+            StaffUser::from_claims(Some(&claims)),
+            Err(ApiError::Unauthorized)
+        ));
+        claims.insert("sub".to_string(), "u-1".to_string());
+        let u = StaffUser::from_claims(Some(&claims)).unwrap();
+        assert!(matches!(u.require(ANALYST), Err(ApiError::Forbidden)));
+        claims.insert("cognito:groups".to_string(), "[desk]".to_string());
+        let u = StaffUser::from_claims(Some(&claims)).unwrap();
+        assert!(u.require(DESK).is_ok());
+        assert!(u.require(ANALYST).is_err());
+        assert!(matches!(
+            StaffUser::from_claims(None),
+            Err(ApiError::Unauthorized)
+        ));
+    }
+}
