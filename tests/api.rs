@@ -574,7 +574,60 @@ async fn the_local_router_serves_the_template_routes() {
     .await;
     assert_eq!(status, 404);
     assert!(text.contains("not_found"));
+    // A number that does not even decode: the function answers, in the service's body.
+    let (status, text) = http(
+        addr,
+        "GET /v1/reports/%ff%fe HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    let error: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(error["error"]["code"], "invalid_registration_number");
     server.abort();
+}
+
+#[tokio::test]
+async fn staff_routes_check_the_token_before_the_path_and_its_kind_after() {
+    let st = Stack::start(&[], false).await;
+    // No token: the authorizer's 401, however broken the path.
+    let (status, body) = st.call("GET", "/v1/staff/reports/%ff%fe", &[], None).await;
+    assert_eq!(status, 401);
+    assert_eq!(body, json!({"message": "Unauthorized"}));
+    // A valid token: the staff function answers for the path, in its own error body.
+    let analyst = format!(
+        "Bearer {}",
+        st.auth.mint(
+            "analyst-1",
+            &["analyst"],
+            std::time::Duration::from_secs(60)
+        )
+    );
+    let (status, body) = st
+        .call(
+            "GET",
+            "/v1/staff/reports/%ff%fe",
+            &[("authorization", &analyst)],
+            None,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_registration_number");
+    // A token of the pool's app client that is not an access or ID token: 401.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let odd = st
+        .auth
+        .sign(&json!({
+            "sub": "analyst-1", "iss": lapor_local::auth::ISSUER,
+            "client_id": lapor_local::auth::AUDIENCE, "exp": now + 60,
+            "token_use": "refresh", "cognito:groups": ["analyst"]
+        }))
+        .unwrap();
+    let odd = format!("Bearer {odd}");
+    let (status, body) = st
+        .call("GET", "/v1/staff/reports", &[("authorization", &odd)], None)
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "unauthorized");
 }
 
 /// One HTTP/1.1 exchange on loopback; returns (status, body).

@@ -1,6 +1,9 @@
 //! The local stand-in for the HttpApi JWT authorizer: HS256 tokens signed with a random
-//! per-run key, checked like API Gateway checks a JWT (signature, issuer, audience, expiry),
-//! with the claims passed on as API Gateway passes them (every value a string).
+//! per-run key, shaped like the Cognito access tokens the staff console sends, checked like
+//! API Gateway checks a JWT (signature, issuer, expiry and not-before, and the audience: `aud`
+//! when the token has one, `client_id` otherwise), with the claims passed on as API Gateway
+//! passes them (every value a string). What kind of token it is (`token_use`) the staff
+//! function checks itself, as it does behind the real authorizer.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,7 +13,7 @@ use serde_json::Value;
 
 /// `iss` of the local tokens.
 pub const ISSUER: &str = "lapor-local";
-/// `aud` of the local tokens.
+/// The app client of the local tokens (`client_id`; `aud` of ID tokens).
 pub const AUDIENCE: &str = "lapor-local-staff";
 
 #[derive(Debug, thiserror::Error)]
@@ -68,8 +71,10 @@ impl DevAuth {
     pub fn from_secret(key: &[u8]) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        // The audience is `aud` or, for access tokens, `client_id`: checked in `verify`.
+        validation.validate_aud = false;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "iss"]);
         validation.leeway = 0;
         Self {
             encoding: EncodingKey::from_secret(key),
@@ -78,16 +83,18 @@ impl DevAuth {
         }
     }
 
-    /// A staff token for `sub` in `groups`, valid for `ttl`, shaped like a Cognito ID token.
+    /// A staff token for `sub` in `groups`, valid for `ttl`, shaped like the Cognito access
+    /// token the staff console sends (`client_id`, no `aud`, `token_use` `access`).
     pub fn mint(&self, sub: &str, groups: &[&str], ttl: Duration) -> String {
         let iat = now();
         let claims = serde_json::json!({
             "sub": sub,
             "iss": ISSUER,
-            "aud": AUDIENCE,
+            "client_id": AUDIENCE,
             "iat": iat,
             "exp": iat.saturating_add(ttl.as_secs()),
-            "token_use": "id",
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
             "cognito:groups": groups,
         });
         self.sign(&claims)
@@ -100,8 +107,8 @@ impl DevAuth {
             .map_err(|e| AuthError::Invalid(e.to_string()))
     }
 
-    /// Checks the signature, issuer, audience and expiry; returns the claims as API Gateway
-    /// passes them to the function.
+    /// Checks the signature, issuer, expiry, not-before and audience; returns the claims as
+    /// API Gateway passes them to the function.
     pub fn verify(&self, token: &str) -> Result<HashMap<String, String>, AuthError> {
         let data = jsonwebtoken::decode::<serde_json::Map<String, Value>>(
             token,
@@ -109,6 +116,18 @@ impl DevAuth {
             &self.validation,
         )
         .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        // API Gateway reads `aud` when the token has one, `client_id` only without it.
+        let audience_ok = match data.claims.get("aud") {
+            Some(Value::String(a)) => a == AUDIENCE,
+            Some(Value::Array(all)) => all.iter().any(|a| a == AUDIENCE),
+            Some(_) => false,
+            None => data.claims.get("client_id").and_then(Value::as_str) == Some(AUDIENCE),
+        };
+        if !audience_ok {
+            return Err(AuthError::Invalid(
+                "the token does not have a valid audience".into(),
+            ));
+        }
         Ok(data
             .claims
             .iter()
@@ -144,9 +163,10 @@ mod tests {
         let claims = auth.verify(&token).unwrap();
         assert_eq!(claims["sub"], "analyst-1");
         assert_eq!(claims["iss"], ISSUER);
-        assert_eq!(claims["aud"], AUDIENCE);
+        assert_eq!(claims["client_id"], AUDIENCE);
+        assert!(!claims.contains_key("aud"));
         assert_eq!(claims["cognito:groups"], "[analyst desk]");
-        assert_eq!(claims["token_use"], "id");
+        assert_eq!(claims["token_use"], "access");
         let exp: u64 = claims["exp"].parse().unwrap();
         let iat: u64 = claims["iat"].parse().unwrap();
         assert_eq!(exp - iat, 600);
@@ -183,18 +203,28 @@ mod tests {
             serde_json::json!({"sub": "x", "aud": AUDIENCE, "exp": now + 60}),
             serde_json::json!({"sub": "x", "iss": ISSUER, "exp": now + 60}),
             serde_json::json!({"sub": "x", "iss": ISSUER, "aud": AUDIENCE}),
+            // An access token of another app client, and one whose `aud` wins over its client.
+            serde_json::json!({"sub": "x", "iss": ISSUER, "client_id": "another-client", "exp": now + 60}),
+            serde_json::json!({"sub": "x", "iss": ISSUER, "aud": "another-client", "client_id": AUDIENCE, "exp": now + 60}),
+            // Not valid yet.
+            serde_json::json!({"sub": "x", "iss": ISSUER, "aud": AUDIENCE, "nbf": now + 60, "exp": now + 120}),
         ] {
             let token = auth.sign(&bad).unwrap();
             assert!(auth.verify(&token).is_err(), "{bad}");
         }
         let good = auth.sign(&claims(ISSUER, AUDIENCE, now + 60)).unwrap();
-        assert!(auth.verify(&good).is_ok());
+        assert!(auth.verify(&good).is_ok(), "an ID token of the app client");
+        let access = serde_json::json!({"sub": "x", "iss": ISSUER, "client_id": AUDIENCE, "exp": now + 60, "token_use": "access"});
+        assert!(auth.verify(&auth.sign(&access).unwrap()).is_ok());
         // A token signed with "none" or tampered with.
         let mut parts: Vec<&str> = good.split('.').collect();
         let unsigned = format!("{}.{}.", parts[0], parts[1]);
         assert!(auth.verify(&unsigned).is_err());
         let tampered_payload = claims(ISSUER, AUDIENCE, now + 6000).to_string();
-        let encoded = base64_url(tampered_payload.as_bytes());
+        let encoded = {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tampered_payload.as_bytes())
+        };
         parts[1] = &encoded;
         assert!(auth.verify(&parts.join(".")).is_err());
         assert!(matches!(auth.verify_header(None), Err(AuthError::Missing)));
@@ -207,23 +237,6 @@ mod tests {
             Err(AuthError::Missing)
         ));
         assert!(auth.verify_header(Some("Bearer not-a-jwt")).is_err());
-    }
-
-    fn base64_url(bytes: &[u8]) -> String {
-        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            for i in 0..=chunk.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
     }
 
     #[test]

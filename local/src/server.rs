@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body as AxumBody, to_bytes};
-use axum::extract::RawPathParams;
 use axum::http::{Method, Request as AxumRequest, Response as AxumResponse, StatusCode};
 use axum::routing::{MethodFilter, on};
 use lambda_http::aws_lambda_events::apigw::{
@@ -25,6 +24,10 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+
+use lapor_shared::domain::error::ApiError;
+use lapor_shared::domain::i18n::Lang;
+use lapor_shared::http::error::error_response;
 
 use crate::auth::{AuthError, DevAuth};
 use crate::template::Route;
@@ -50,13 +53,30 @@ fn to_axum(resp: Response<Body>) -> AxumResponse<AxumBody> {
     AxumResponse::from_parts(parts, AxumBody::from(bytes))
 }
 
-fn json_error(status: StatusCode, code: &str, message: &str) -> AxumResponse<AxumBody> {
-    let body = serde_json::json!({"error": {"code": code, "message": message, "fields": []}});
-    AxumResponse::builder()
-        .status(status)
-        .header("content-type", "application/json; charset=utf-8")
-        .body(AxumBody::from(body.to_string()))
-        .unwrap_or_default()
+/// The router's own answers (no route, a method the route does not take, a body over the
+/// payload limit) are the service's JSON error body, in the caller's language.
+fn service_error(err: &ApiError, headers: &axum::http::HeaderMap) -> AxumResponse<AxumBody> {
+    let lang =
+        Lang::from_accept_language(headers.get("accept-language").and_then(|v| v.to_str().ok()));
+    to_axum(error_response(err, lang))
+}
+
+/// The path parameters of `path` by the route's template (`/v1/reports/{registration_number}`),
+/// percent-decoded as API Gateway passes them. Bytes that are not UTF-8 (`%ff%fe`) become
+/// U+FFFD, so the function, not the router, answers for a parameter it cannot use.
+pub fn path_parameters(template: &str, path: &str) -> BTreeMap<String, String> {
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .filter_map(|(t, v)| {
+            let name = t.strip_prefix('{')?.strip_suffix('}')?;
+            let bytes: Vec<u8> = percent_encoding::percent_decode_str(v).collect();
+            Some((
+                name.to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ))
+        })
+        .collect()
 }
 
 /// What API Gateway answers when its JWT authorizer refuses a request (the function is
@@ -80,6 +100,8 @@ fn unauthorized(error: &AuthError) -> AxumResponse<AxumBody> {
 /// How one route is served.
 struct RouteConfig {
     handler: Handler,
+    /// `/v1/reports/{registration_number}`
+    path: String,
     /// `GET /v1/reports/{registration_number}`
     route_key: String,
     /// Set when the route is behind an authorizer: `Some(None)` refuses every request
@@ -136,11 +158,7 @@ fn request_context(
     ctx
 }
 
-async fn invoke(
-    route: Arc<RouteConfig>,
-    params: BTreeMap<String, String>,
-    req: AxumRequest<AxumBody>,
-) -> AxumResponse<AxumBody> {
+async fn invoke(route: Arc<RouteConfig>, req: AxumRequest<AxumBody>) -> AxumResponse<AxumBody> {
     let request_id = ulid::Ulid::new().to_string();
     let (parts, body) = req.into_parts();
     let claims = match &route.authorizer {
@@ -167,12 +185,11 @@ async fn invoke(
             }
         }
     };
+    // Decoded only once the authorizer let the request through, as API Gateway does.
+    let params = path_parameters(&route.path, parts.uri.path());
     let Ok(bytes) = to_bytes(body, MAX_PAYLOAD).await else {
-        return json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Request body too large.",
-        );
+        let too_large = ApiError::PayloadTooLarge { limit: MAX_PAYLOAD };
+        return service_error(&too_large, &parts.headers);
     };
     let body = if bytes.is_empty() {
         Body::Empty
@@ -254,14 +271,6 @@ const LOCAL_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'
     img-src 'self' data: blob:; connect-src 'self' http://127.0.0.1:* http://localhost:*; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 
-fn not_found() -> AxumResponse<AxumBody> {
-    json_error(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "Alamat tidak ditemukan. / Not found.",
-    )
-}
-
 /// Answers a request no route matched: an API path gets the JSON 404; a `GET`/`HEAD` of a
 /// site file gets the file.
 async fn serve_web(
@@ -271,6 +280,8 @@ async fn serve_web(
     let path = req.uri().path();
     let is_api = path == "/v1" || path.starts_with("/v1/");
     let method = req.method().clone();
+    let headers = req.headers().clone();
+    let not_found = || service_error(&ApiError::NotFound, &headers);
     let (Some(root), false, true) = (web, is_api, method == Method::GET || method == Method::HEAD)
     else {
         return not_found();
@@ -341,25 +352,23 @@ pub fn router_with_web(
         }
         let config = Arc::new(RouteConfig {
             handler,
+            path: route.path.clone(),
             route_key: format!("{} {}", route.method, route.path),
             authorizer: route.authorizer.as_ref().map(|_| auth.clone()),
         });
         router = router.route(
             &route.path,
-            on(
-                filter,
-                move |params: RawPathParams, req: AxumRequest<AxumBody>| {
-                    let params = params
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect();
-                    invoke(config.clone(), params, req)
-                },
-            ),
+            on(filter, move |req: AxumRequest<AxumBody>| {
+                invoke(config.clone(), req)
+            }),
         );
     }
     let web = web.map(Arc::new);
-    router.fallback(move |req: AxumRequest<AxumBody>| serve_web(web.clone(), req))
+    router
+        .method_not_allowed_fallback(|req: AxumRequest<AxumBody>| async move {
+            service_error(&ApiError::MethodNotAllowed, req.headers())
+        })
+        .fallback(move |req: AxumRequest<AxumBody>| serve_web(web.clone(), req))
 }
 
 #[cfg(test)]
@@ -419,6 +428,7 @@ mod tests {
         let routes = [
             route("GET", "/v1/public/{id}", None),
             route("GET", "/v1/staff/reports", Some("StaffAuthorizer")),
+            route("GET", "/v1/staff/reports/{number}", Some("StaffAuthorizer")),
         ];
         let handlers = HashMap::from([("echo".to_string(), echo())]);
         router(&routes, &handlers, auth)
@@ -510,6 +520,72 @@ mod tests {
         let (status, _, body) = call(&app, "/v1/public/x", Some(&format!("Bearer {token}"))).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["ctx"]["claims"], serde_json::Value::Null);
+    }
+
+    #[tokio::test]
+    async fn undecodable_parameters_reach_the_function_after_the_authorizer() {
+        let auth = Arc::new(DevAuth::random().unwrap());
+        let app = app(Some(auth.clone()));
+        // No token: the authorizer answers first, whatever the path holds.
+        let (status, _, body) = call(&app, "/v1/staff/reports/%ff%fe", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, serde_json::json!({"message": "Unauthorized"}));
+        // With one, the function gets the parameter (what is not UTF-8 replaced) and answers.
+        let token = auth.mint("analyst-1", &["analyst"], Duration::from_secs(60));
+        let (status, _, body) = call(
+            &app,
+            "/v1/staff/reports/%ff%fe",
+            Some(&format!("Bearer {token}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["params"]["number"], "\u{fffd}\u{fffd}");
+        let (_, _, body) = call(&app, "/v1/public/a%2Fb%20c", None).await;
+        assert_eq!(body["params"]["id"], "a/b c");
+    }
+
+    #[tokio::test]
+    async fn the_routers_own_answers_are_the_services_error_body() {
+        let app = app(None);
+        let send = |method: Method, uri: &str, lang: &str| {
+            let req = AxumRequest::builder()
+                .method(method)
+                .uri(uri)
+                .header("accept-language", lang)
+                .body(AxumBody::empty())
+                .unwrap();
+            let app = app.clone();
+            async move {
+                let resp = app.oneshot(req).await.unwrap();
+                let status = resp.status();
+                let bytes = to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+                let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                (status, body)
+            }
+        };
+        let (status, body) = send(Method::DELETE, "/v1/public/x", "en").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+        assert!(body["error"]["fields"].is_array());
+        let (status, body) = send(Method::GET, "/v1/nothing-here", "id").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"]["code"], "not_found");
+        assert_eq!(
+            body["error"]["message"],
+            "Alamat ini tidak ada pada layanan Lapor."
+        );
+    }
+
+    #[test]
+    fn path_parameters_follow_the_route_template() {
+        let p = path_parameters(
+            "/v1/agency/cases/{case_id}/attachments/{attachment_id}",
+            "/v1/agency/cases/7M2QK-D9XZ5.kemenkes/attachments/01J%20X",
+        );
+        assert_eq!(p["case_id"], "7M2QK-D9XZ5.kemenkes");
+        assert_eq!(p["attachment_id"], "01J X");
+        assert_eq!(p.len(), 2);
+        assert!(path_parameters("/v1/reports", "/v1/reports").is_empty());
     }
 
     /// A throwaway web root with an index page, a script and a test folder.

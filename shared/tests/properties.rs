@@ -1378,6 +1378,7 @@ proptest! {
     #[test]
     fn staff_claims_and_actions_never_panic(
         sub in prop::option::of(any_text()),
+        token_use in prop::option::of(prop_oneof![Just("access".to_string()), Just("id".to_string()), any_text()]),
         groups in prop::option::of(prop_oneof!["\\[[a-z ,\"]{0,30}\\]", any_text()]),
         path in prop_oneof![
             "/v1/staff/reports/[0-9A-Z\\-]{0,12}/(analysis|forward|request-info|reject|x)/?",
@@ -1391,8 +1392,12 @@ proptest! {
         if let Some(g) = &groups {
             claims.insert("cognito:groups".to_string(), g.clone());
         }
+        if let Some(t) = &token_use {
+            claims.insert("token_use".to_string(), t.clone());
+        }
         match StaffUser::from_claims(Some(&claims)) {
             Ok(u) => {
+                prop_assert!(matches!(token_use.as_deref(), Some("access" | "id")));
                 prop_assert_eq!(Some(u.subject.clone()), sub);
                 prop_assert!(u.groups.iter().all(|g| !g.is_empty()));
             }

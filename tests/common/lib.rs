@@ -536,6 +536,7 @@ pub fn with_claims(req: Request, sub: &str, groups: &str) -> Request {
     use lambda_http::request::RequestContext;
     let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
     jwt.claims.insert("sub".into(), sub.into());
+    jwt.claims.insert("token_use".into(), "access".into());
     jwt.claims.insert("cognito:groups".into(), groups.into());
     let mut authorizer = ApiGatewayRequestAuthorizer::default();
     authorizer.jwt = Some(jwt);

@@ -242,6 +242,10 @@ pub enum ApiError {
     DeskClosed { next_opening: String },
     #[error("the desk's daily capacity is reached")]
     DeskCapacityReached { next_opening: String },
+    #[error("no such route")]
+    NotFound,
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
     #[error("service unavailable")]
     ServiceUnavailable,
     #[error("internal error")]
@@ -323,6 +327,8 @@ impl ApiError {
             ApiError::FeedbackNotAllowed => "feedback_not_allowed",
             ApiError::DeskClosed { .. } => "desk_closed",
             ApiError::DeskCapacityReached { .. } => "desk_capacity_reached",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::ServiceUnavailable => "service_unavailable",
             ApiError::Internal => "internal_error",
         }

@@ -42,7 +42,11 @@ pub fn status(err: &ApiError) -> u16 {
         | ApiError::InvalidReceipt => 400,
         ApiError::Unauthorized | ApiError::TrackingTokenRequired => 401,
         ApiError::InvalidTrackingToken | ApiError::Forbidden => 403,
-        ApiError::ReportNotFound | ApiError::CaseNotFound | ApiError::AttachmentNotFound => 404,
+        ApiError::ReportNotFound
+        | ApiError::CaseNotFound
+        | ApiError::AttachmentNotFound
+        | ApiError::NotFound => 404,
+        ApiError::MethodNotAllowed => 405,
         ApiError::RequestInProgress
         | ApiError::InvalidTransition { .. }
         | ApiError::FeedbackNotAllowed
@@ -157,6 +161,14 @@ pub fn message(err: &ApiError, lang: Lang) -> String {
             "Penilaian hanya dapat diberikan sekali setelah laporan selesai.",
             "A rating can be given once, after the report is completed.",
         ),
+        ApiError::NotFound => lang.pick(
+            "Alamat ini tidak ada pada layanan Lapor.",
+            "There is no such address in the Lapor service.",
+        ),
+        ApiError::MethodNotAllowed => lang.pick(
+            "Metode permintaan ini tidak dapat dipakai pada alamat ini.",
+            "This request method cannot be used on this address.",
+        ),
         ApiError::ServiceUnavailable => lang.pick(
             "Layanan sedang sibuk atau tidak tersedia. Silakan coba lagi beberapa saat lagi.",
             "The service is busy or unavailable. Please try again in a moment.",
@@ -257,6 +269,8 @@ mod tests {
             ApiError::DeskCapacityReached {
                 next_opening: "2026-11-26T08:00:00+07:00".into(),
             },
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
             ApiError::ServiceUnavailable,
             ApiError::Internal,
         ];

@@ -29,10 +29,20 @@ fn parse_groups(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// The kinds of user-pool token a signed-in staff member may present: the access token the
+/// staff console sends, or an ID token of the same app client. The HTTP API's authorizer
+/// accepts any JWT of the pool for the client's audience; the kind is checked here.
+const TOKEN_USES: [&str; 2] = ["access", "id"];
+
 impl StaffUser {
-    /// `None` claims (no authorizer ran) or no subject: 401.
+    /// `None` claims (no authorizer ran), no subject, or a token that is neither an access
+    /// nor an ID token of the user pool: 401.
     pub fn from_claims(claims: Option<&HashMap<String, String>>) -> Result<Self, ApiError> {
         let claims = claims.ok_or(ApiError::Unauthorized)?;
+        let token_use = claims.get("token_use").map(String::as_str);
+        if !token_use.is_some_and(|t| TOKEN_USES.contains(&t)) {
+            return Err(ApiError::Unauthorized);
+        }
         let subject = claims
             .get("sub")
             .filter(|s| !s.is_empty())
@@ -74,6 +84,23 @@ mod tests {
             Err(ApiError::Unauthorized)
         ));
         claims.insert("sub".to_string(), "u-1".to_string());
+        // Only the user pool's access and ID tokens sign a staff member in.
+        for kind in [None, Some("refresh"), Some("")] {
+            match kind {
+                Some(k) => claims.insert("token_use".to_string(), k.to_string()),
+                None => claims.remove("token_use"),
+            };
+            assert!(
+                matches!(
+                    StaffUser::from_claims(Some(&claims)),
+                    Err(ApiError::Unauthorized)
+                ),
+                "{kind:?}"
+            );
+        }
+        claims.insert("token_use".to_string(), "id".to_string());
+        assert!(StaffUser::from_claims(Some(&claims)).is_ok());
+        claims.insert("token_use".to_string(), "access".to_string());
         let u = StaffUser::from_claims(Some(&claims)).unwrap();
         assert!(matches!(u.require(ANALYST), Err(ApiError::Forbidden)));
         claims.insert("cognito:groups".to_string(), "[desk]".to_string());
