@@ -214,7 +214,7 @@ async fn the_store_going_away_mid_burst_loses_nothing_and_writes_nothing_by_half
     let via_proxy = sdk_config_for(&proxy.endpoint()).await;
     // The functions' clients all go through the proxy.
     let submit = Arc::new(
-        submit_report::State::build(&via_proxy, &ctx.env("SubmitReportFunction")).expect("state"),
+        submit_report::build(&via_proxy, &ctx.env("SubmitReportFunction")).expect("state"),
     );
 
     // The burst: 45 submissions at once and 15 more 50 ms apart (some arrive during the
@@ -333,8 +333,7 @@ async fn the_store_going_away_mid_burst_loses_nothing_and_writes_nothing_by_half
     }
 
     // Every 201 (first answer or settled retry) is readable, stage and full view.
-    let lookup =
-        get_report::State::build(&via_proxy, &ctx.env("GetReportFunction")).expect("state");
+    let lookup = get_report::build(&via_proxy, &ctx.env("GetReportFunction")).expect("state");
     for (i, answer) in &settled {
         let number = answer["registration_number"].as_str().expect("number");
         let token = answer["tracking_token"].as_str().expect("token");
@@ -717,8 +716,7 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
     };
     assert_eq!(handoffs_left().await, vec![format!("REPORT#{broken}")]);
     reonboard("kemenkes").await;
-    let state =
-        forwarding::State::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
+    let state = forwarding::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
     assert_eq!(forwarding::handle_schedule(&state).await, (1, 0));
     assert!(handoffs_left().await.is_empty());
     let cases = st

@@ -1,5 +1,5 @@
 //! Wires the functions of this repository to the template: one state per function, built by
-//! the same constructor its Lambda `main` calls (`State::build` with the process's SDK
+//! the same constructor its Lambda `main` calls (`build` with the process's SDK
 //! configuration and the environment the template declares for it), shared by its HTTP
 //! routes, SQS event sources, stream and schedules.
 
@@ -56,14 +56,13 @@ impl Stack {
         let name = binary.to_string();
         match binary {
             "submit-report" => {
-                let h = http(
-                    submit_report::State::build(config, env)?,
-                    |s, r| async move { submit_report::handle(&s, r).await },
-                );
+                let h = http(submit_report::build(config, env)?, |s, r| async move {
+                    submit_report::handle(&s, r).await
+                });
                 self.http.insert(name, h);
             }
             "get-report" => {
-                let h = http(get_report::State::build(config, env)?, |s, r| async move {
+                let h = http(get_report::build(config, env)?, |s, r| async move {
                     get_report::handle(&s, r).await
                 });
                 self.http.insert(name, h);
@@ -73,45 +72,43 @@ impl Stack {
                     .insert(name, http((), |_, r| list_categories::handle(r)));
             }
             "attachment-upload" => {
-                let h = http(
-                    attachment_upload::State::build(config, env)?,
-                    |s, r| async move { attachment_upload::handle(&s, r).await },
-                );
+                let h = http(attachment_upload::build(config, env)?, |s, r| async move {
+                    attachment_upload::handle(&s, r).await
+                });
                 self.http.insert(name, h);
             }
             "staff-api" => {
-                let h = http(staff_api::State::build(config, env)?, |s, r| async move {
+                let h = http(staff_api::build(config, env)?, |s, r| async move {
                     staff_api::handle(&s, r).await
                 });
                 self.http.insert(name, h);
             }
             "agency-api" => {
-                let h = http(agency_api::State::build(config, env)?, |s, r| async move {
+                let h = http(agency_api::build(config, env)?, |s, r| async move {
                     agency_api::handle(&s, r).await
                 });
                 self.http.insert(name, h);
             }
             "citizen-api" => {
-                let h = http(citizen_api::State::build(config, env)?, |s, r| async move {
+                let h = http(citizen_api::build(config, env)?, |s, r| async move {
                     citizen_api::handle(&s, r).await
                 });
                 self.http.insert(name, h);
             }
             "stats-api" => {
-                let h = http(stats_api::State::build(config, env)?, |s, r| async move {
+                let h = http(stats_api::build(config, env)?, |s, r| async move {
                     stats_api::handle(&s, r).await
                 });
                 self.http.insert(name, h);
             }
             "whatsapp-webhook" => {
-                let h = http(
-                    whatsapp_webhook::State::build(config, env)?,
-                    |s, r| async move { whatsapp_webhook::handle(&s, r).await },
-                );
+                let h = http(whatsapp_webhook::build(config, env)?, |s, r| async move {
+                    whatsapp_webhook::handle(&s, r).await
+                });
                 self.http.insert(name, h);
             }
             "stats-aggregator" => {
-                let s = Arc::new(stats_aggregator::State::build(config, env)?);
+                let s = Arc::new(stats_aggregator::build(config, env)?);
                 let h = stream_handler(move |event| {
                     let s = s.clone();
                     async move { Ok(stats_aggregator::handle(&s, event).await) }
@@ -119,7 +116,7 @@ impl Stack {
                 self.streams.insert(name, h);
             }
             "forwarding" => {
-                let s = Arc::new(forwarding::State::build(config, env)?);
+                let s = Arc::new(forwarding::build(config, env)?);
                 let sweep = s.clone();
                 self.sqs.insert(
                     name.clone(),
@@ -142,7 +139,7 @@ impl Stack {
                 );
             }
             "notifications" => {
-                let s = Arc::new(notifications::State::build(config, env)?);
+                let s = Arc::new(notifications::build(config, env)?);
                 let h = sqs_handler(move |event| {
                     let s = s.clone();
                     async move { Ok(notifications::handle_sqs(&s, event).await) }
@@ -150,7 +147,7 @@ impl Stack {
                 self.sqs.insert(name, h);
             }
             "whatsapp-worker" => {
-                let s = Arc::new(whatsapp_worker::State::build(config, env)?);
+                let s = Arc::new(whatsapp_worker::build(config, env)?);
                 let h = sqs_handler(move |event| {
                     let s = s.clone();
                     async move { Ok(whatsapp_worker::handle_sqs(&s, event).await) }
@@ -158,7 +155,7 @@ impl Stack {
                 self.sqs.insert(name, h);
             }
             "deadlines" => {
-                let s = Arc::new(deadlines::State::build(config, env)?);
+                let s = Arc::new(deadlines::build(config, env)?);
                 let h = schedule_handler(move |_| {
                     let s = s.clone();
                     async move {

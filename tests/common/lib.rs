@@ -73,7 +73,7 @@ impl Ctx {
     }
 
     /// The environment the template declares for the function `logical_id`, resolved to
-    /// this context's resources: what its `State::build` reads, as in Lambda.
+    /// this context's resources: what its `build` reads, as in Lambda.
     pub fn env(&self, logical_id: &str) -> BTreeMap<String, String> {
         self.env_with(logical_id, &BTreeMap::new())
     }

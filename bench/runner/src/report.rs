@@ -226,8 +226,8 @@ fn costs(out: &mut String, v: &Value) {
     let _ = writeln!(
         out,
         "Counted on the wire by the SDK meter of the integration tests (`tests/common/metering.rs`) \
-         while `tests/costs.rs` drives each operation through the real handlers against moto; \
-         `tests/costs.rs` asserts that these counts are the ones the design states. DynamoDB \
+         while `tests/integration/costs.rs` drives each operation through the real handlers against moto; \
+         `tests/integration/costs.rs` asserts that these counts are the ones the design states. DynamoDB \
          units are computed from the items' sizes by DynamoDB's rules (writes: 1 KB units, \
          reads: 4 KB units, eventually consistent reads half, transactional items double); moto \
          returns no consumed capacity unless asked. Only the requests the functions make are \

@@ -14,49 +14,37 @@ use lapor_shared::adapters::sqs::{self, SqsQueues, SqsTrigger};
 use lapor_shared::domain::error::{ApiError, decode};
 use lapor_shared::http::error::respond;
 use lapor_shared::http::request::{header, json_body, lang, query_map, reply};
-use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
 use lapor_shared::usecases::agency::poll::parse_poll;
 use lapor_shared::usecases::agency::{Agency, own_case};
 
 /// Everything built once per process.
-pub struct State<C: Clock = SystemClock> {
+pub struct Adapters {
     pub store: DynamoReportStore,
     pub queues: SqsQueues,
     /// Responses change the status: their notifications go through the forwarder.
     pub trigger: SqsTrigger,
     pub files: S3Attachments,
-    pub clock: C,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`): the same in Lambda and in
-    /// `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        // One SQS client for the polls and the trigger: a poll widens its own timeouts.
-        let sqs = sqs::client(config);
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            queues: SqsQueues::new(sqs.clone()),
-            trigger: SqsTrigger::new(sqs, env.require("FORWARDING_QUEUE_URL")?),
-            files: S3Attachments::configured(config, env)?,
-            clock: SystemClock,
-        })
-    }
+/// The adapters, and the clock the handlers tell the time by.
+pub type State<C = SystemClock> = Clocked<Adapters, C>;
+
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`): the same in Lambda and in
+/// `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    // One SQS client for the polls and the trigger: a poll widens its own timeouts.
+    let sqs = sqs::client(config);
+    Ok(Clocked::new(Adapters {
+        store: DynamoReportStore::configured(config, env)?,
+        queues: SqsQueues::new(sqs.clone()),
+        trigger: SqsTrigger::new(sqs, env.require("FORWARDING_QUEUE_URL")?),
+        files: S3Attachments::configured(config, env)?,
+    }))
 }
 
-impl<C: Clock> State<C> {
-    /// The same state on another clock (tests).
-    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
-        State {
-            store: self.store,
-            queues: self.queues,
-            trigger: self.trigger,
-            files: self.files,
-            clock,
-        }
-    }
-
+impl Adapters {
     fn agency(&self) -> Agency<'_, DynamoReportStore, SqsQueues, SqsTrigger, S3Attachments> {
         Agency {
             store: &self.store,

@@ -7,6 +7,6 @@ async fn main() -> Result<(), Error> {
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
     let state: &'static agency_api::State =
-        Box::leak(Box::new(agency_api::State::build(&config, &ProcessEnv)?));
+        Box::leak(Box::new(agency_api::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| agency_api::handle(state, req))).await
 }

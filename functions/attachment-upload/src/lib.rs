@@ -18,14 +18,12 @@ pub struct State {
     pub files: S3Attachments,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`ATTACHMENTS_BUCKET`): the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            files: S3Attachments::configured(config, env)?,
-        })
-    }
+/// From the process's SDK configuration and the environment the template declares
+/// (`ATTACHMENTS_BUCKET`): the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(State {
+        files: S3Attachments::configured(config, env)?,
+    })
 }
 
 async fn route(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -6,8 +6,7 @@ async fn main() -> Result<(), Error> {
     lapor_shared::http::request::init_tracing();
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
-    let state: &'static attachment_upload::State = Box::leak(Box::new(
-        attachment_upload::State::build(&config, &ProcessEnv)?,
-    ));
+    let state: &'static attachment_upload::State =
+        Box::leak(Box::new(attachment_upload::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| attachment_upload::handle(state, req))).await
 }

@@ -13,41 +13,28 @@ use lapor_shared::domain::regno::RegistrationNumber;
 use lapor_shared::domain::token::presented;
 use lapor_shared::http::error::respond;
 use lapor_shared::http::request::{header, json_body, lang, reply};
-use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
 use lapor_shared::usecases::citizen::Citizen;
 
 /// Everything built once per process.
-pub struct State<C: Clock = SystemClock> {
+pub struct Adapters {
     pub store: DynamoReportStore,
     pub trigger: SqsTrigger,
     pub files: S3Attachments,
-    pub clock: C,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`): the same in Lambda and in
-    /// `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            trigger: SqsTrigger::configured(config, env)?,
-            files: S3Attachments::configured(config, env)?,
-            clock: SystemClock,
-        })
-    }
-}
+/// The adapters, and the clock the handlers tell the time by.
+pub type State<C = SystemClock> = Clocked<Adapters, C>;
 
-impl<C: Clock> State<C> {
-    /// The same state on another clock (tests).
-    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
-        State {
-            store: self.store,
-            trigger: self.trigger,
-            files: self.files,
-            clock,
-        }
-    }
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`): the same in Lambda and in
+/// `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(Clocked::new(Adapters {
+        store: DynamoReportStore::configured(config, env)?,
+        trigger: SqsTrigger::configured(config, env)?,
+        files: S3Attachments::configured(config, env)?,
+    }))
 }
 
 async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Body>, ApiError> {

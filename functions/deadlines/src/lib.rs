@@ -6,38 +6,26 @@ use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::env::Env;
 use lapor_shared::domain::calendar::Calendar;
-use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
 use lapor_shared::usecases::deadlines::{Deadlines, SlaSummary};
 use serde_json::Value;
 
 /// Everything built once per process.
-pub struct State<C: Clock = SystemClock> {
+pub struct Adapters {
     pub store: DynamoReportStore,
     pub calendar: &'static Calendar,
-    pub clock: C,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            calendar: Calendar::embedded()?,
-            clock: SystemClock,
-        })
-    }
-}
+/// The adapters, and the clock the handlers tell the time by.
+pub type State<C = SystemClock> = Clocked<Adapters, C>;
 
-impl<C: Clock> State<C> {
-    /// The same state on another clock (tests).
-    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
-        State {
-            store: self.store,
-            calendar: self.calendar,
-            clock,
-        }
-    }
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(Clocked::new(Adapters {
+        store: DynamoReportStore::configured(config, env)?,
+        calendar: Calendar::embedded()?,
+    }))
 }
 
 /// One run; failures of single reports are counted and retried by the next run.

@@ -24,18 +24,18 @@ pub struct State {
     pub notifications: SqsNotificationQueue,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`, `NOTIFICATION_QUEUE_URL`): the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        let sqs = sqs::client(config);
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            queues: SqsQueues::new(sqs.clone()),
-            notifications: SqsNotificationQueue::new(sqs, env.require("NOTIFICATION_QUEUE_URL")?),
-        })
-    }
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`, `NOTIFICATION_QUEUE_URL`): the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    let sqs = sqs::client(config);
+    Ok(State {
+        store: DynamoReportStore::configured(config, env)?,
+        queues: SqsQueues::new(sqs.clone()),
+        notifications: SqsNotificationQueue::new(sqs, env.require("NOTIFICATION_QUEUE_URL")?),
+    })
+}
 
+impl State {
     fn forwarding(
         &self,
     ) -> Forwarding<'_, DynamoReportStore, DynamoReportStore, SqsQueues, SqsNotificationQueue> {

@@ -7,6 +7,6 @@ async fn main() -> Result<(), Error> {
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
     let state: &'static forwarding::State =
-        Box::leak(Box::new(forwarding::State::build(&config, &ProcessEnv)?));
+        Box::leak(Box::new(forwarding::build(&config, &ProcessEnv)?));
     run(service_fn(move |ev| forwarding::handle(state, ev))).await
 }

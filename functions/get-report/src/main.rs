@@ -7,6 +7,6 @@ async fn main() -> Result<(), Error> {
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
     let state: &'static get_report::State =
-        Box::leak(Box::new(get_report::State::build(&config, &ProcessEnv)?));
+        Box::leak(Box::new(get_report::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| get_report::handle(state, req))).await
 }

@@ -10,56 +10,47 @@ use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::env::Env;
 use lapor_shared::adapters::graph::GraphApi;
 use lapor_shared::http::sqs::{Consumer, Order, partial_batch};
-use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
 use lapor_shared::usecases::notifications::{Notifier, NotifyError};
 
 /// Everything built once per process.
-pub struct State<C: Clock = SystemClock> {
+pub struct Adapters {
     pub store: DynamoReportStore,
     pub whatsapp: GraphApi,
-    pub clock: C,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`, the WhatsApp API's): the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            whatsapp: GraphApi::configured(env)?,
-            clock: SystemClock,
-        })
-    }
+/// The adapters, and the clock the handlers tell the time by.
+pub type State<C = SystemClock> = Clocked<Adapters, C>;
+
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`, the WhatsApp API's): the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(Clocked::new(Adapters {
+        store: DynamoReportStore::configured(config, env)?,
+        whatsapp: GraphApi::configured(env)?,
+    }))
 }
 
-impl<C: Clock> State<C> {
-    /// The same state on another clock (tests).
-    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
-        State {
-            store: self.store,
-            whatsapp: self.whatsapp,
-            clock,
-        }
-    }
-}
+/// The queue's messages, handed to the use case one at a time.
+struct Messages<'a, C>(&'a State<C>);
 
-impl<C: Clock> Consumer for &State<C> {
+impl<C: Clock> Consumer for Messages<'_, C> {
     type Error = NotifyError;
 
     async fn consume(&mut self, body: &str) -> Result<(), NotifyError> {
         let notifier = Notifier {
-            store: &self.store,
-            log: &self.store,
-            window: &self.store,
-            whatsapp: &self.whatsapp,
+            store: &self.0.store,
+            log: &self.0.store,
+            window: &self.0.store,
+            whatsapp: &self.0.whatsapp,
         };
-        notifier.notify(body, self.clock.now()).await.map(|_| ())
+        notifier.notify(body, self.0.clock.now()).await.map(|_| ())
     }
 }
 
 /// One batch from the notification queue.
 pub async fn handle_sqs<C: Clock>(state: &State<C>, event: SqsEvent) -> SqsBatchResponse {
-    partial_batch(event, Order::Independent, &mut &*state).await
+    partial_batch(event, Order::Independent, &mut Messages(state)).await
 }
 
 pub async fn handle<C: Clock>(

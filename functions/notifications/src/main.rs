@@ -7,6 +7,6 @@ async fn main() -> Result<(), Error> {
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
     let state: &'static notifications::State =
-        Box::leak(Box::new(notifications::State::build(&config, &ProcessEnv)?));
+        Box::leak(Box::new(notifications::build(&config, &ProcessEnv)?));
     run(service_fn(move |ev| notifications::handle(state, ev))).await
 }

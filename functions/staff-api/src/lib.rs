@@ -21,7 +21,7 @@ use lapor_shared::http::error::respond;
 use lapor_shared::http::request::{
     header, json_body, jwt_claims, lang, optional_json_body, query_map, reply,
 };
-use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
 use lapor_shared::usecases::reports::Idempotency;
 use lapor_shared::usecases::staff::Staff;
 use lapor_shared::usecases::staff::decisions::Action;
@@ -29,45 +29,32 @@ use lapor_shared::usecases::staff::queue::parse_queue_query;
 use lapor_shared::usecases::staff::user::{ANALYST, DESK, StaffUser};
 
 /// Everything built once per process.
-pub struct State<C: Clock = SystemClock> {
+pub struct Adapters {
     pub store: DynamoReportStore,
     pub trigger: SqsTrigger,
     pub files: S3Attachments,
     pub calendar: &'static Calendar,
     /// The desk's daily capacity (`DESK_DAILY_CAPACITY`, default 50).
     pub desk_capacity: u32,
-    pub clock: C,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`, `DESK_DAILY_CAPACITY`):
-    /// the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            trigger: SqsTrigger::configured(config, env)?,
-            files: S3Attachments::configured(config, env)?,
-            calendar: Calendar::embedded()?,
-            desk_capacity: desk::capacity(env.get("DESK_DAILY_CAPACITY").as_deref()),
-            clock: SystemClock,
-        })
-    }
+/// The adapters, and the clock the handlers tell the time by.
+pub type State<C = SystemClock> = Clocked<Adapters, C>;
+
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`, `FORWARDING_QUEUE_URL`, `ATTACHMENTS_BUCKET`, `DESK_DAILY_CAPACITY`):
+/// the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(Clocked::new(Adapters {
+        store: DynamoReportStore::configured(config, env)?,
+        trigger: SqsTrigger::configured(config, env)?,
+        files: S3Attachments::configured(config, env)?,
+        calendar: Calendar::embedded()?,
+        desk_capacity: desk::capacity(env.get("DESK_DAILY_CAPACITY").as_deref()),
+    }))
 }
 
-impl<C: Clock> State<C> {
-    /// The same state on another clock (tests).
-    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
-        State {
-            store: self.store,
-            trigger: self.trigger,
-            files: self.files,
-            calendar: self.calendar,
-            desk_capacity: self.desk_capacity,
-            clock,
-        }
-    }
-
+impl Adapters {
     fn staff(&self) -> Staff<'_, DynamoReportStore, SqsTrigger, S3Attachments> {
         Staff {
             store: &self.store,

@@ -7,6 +7,6 @@ async fn main() -> Result<(), Error> {
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
     let state: &'static staff_api::State =
-        Box::leak(Box::new(staff_api::State::build(&config, &ProcessEnv)?));
+        Box::leak(Box::new(staff_api::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| staff_api::handle(state, req))).await
 }

@@ -22,15 +22,13 @@ pub struct State<S: StatsStore = DynamoReportStore> {
     pub calendar: &'static Calendar,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, lambda_runtime::Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            calendar: Calendar::embedded()?,
-        })
-    }
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, lambda_runtime::Error> {
+    Ok(State {
+        store: DynamoReportStore::configured(config, env)?,
+        calendar: Calendar::embedded()?,
+    })
 }
 
 fn failure(record: &EventRecord) -> DynamoDbEventResponse {

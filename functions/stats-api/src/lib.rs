@@ -12,24 +12,23 @@ use lapor_shared::domain::error::ApiError;
 use lapor_shared::http::error::respond;
 use lapor_shared::http::request::{lang, reply};
 use lapor_shared::ports::stats::StatsStore;
-use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
 use lapor_shared::usecases::stats::Stats;
 
 /// Everything built once per process.
-pub struct State<S: StatsStore = DynamoReportStore, C: Clock = SystemClock> {
+pub struct Adapters<S: StatsStore = DynamoReportStore> {
     pub store: S,
-    pub clock: C,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            clock: SystemClock,
-        })
-    }
+/// The adapters, and the clock the answer's `generated_at` comes from.
+pub type State<S = DynamoReportStore, C = SystemClock> = Clocked<Adapters<S>, C>;
+
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`): the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(Clocked::new(Adapters {
+        store: DynamoReportStore::configured(config, env)?,
+    }))
 }
 
 async fn route<S: StatsStore, C: Clock>(
@@ -69,8 +68,10 @@ mod tests {
     use time::macros::{date, datetime};
 
     fn state() -> State<MemoryStats, FixedClock> {
-        State {
-            store: MemoryStats::new(),
+        Clocked {
+            state: Adapters {
+                store: MemoryStats::new(),
+            },
             clock: FixedClock(datetime!(2026-12-03 03:00 UTC)),
         }
     }

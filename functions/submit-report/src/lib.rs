@@ -2,49 +2,23 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use lapor_shared::adapters::aws::SdkConfig;
-use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::env::Env;
-use lapor_shared::adapters::s3::S3Attachments;
-use lapor_shared::domain::calendar::Calendar;
+use lapor_shared::adapters::stores::Stores;
 use lapor_shared::domain::error::{ApiError, decode};
 use lapor_shared::domain::idempotency::IdempotencyKey;
 use lapor_shared::domain::report::Channel;
 use lapor_shared::http::error::respond;
 use lapor_shared::http::request::{header, json_body, lang, reply};
-use lapor_shared::ports::{Clock, SystemClock};
-use lapor_shared::usecases::reports::{Idempotency, Reports, Submission};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
+use lapor_shared::usecases::reports::{Idempotency, Submission};
 
-/// Everything built once per process.
-pub struct State<C: Clock = SystemClock> {
-    pub store: DynamoReportStore,
-    pub files: S3Attachments,
-    pub calendar: &'static Calendar,
-    pub clock: C,
-}
+/// The report stores, and the clock the handler tells the time by: built once per process.
+pub type State<C = SystemClock> = Clocked<Stores, C>;
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`TABLE_NAME`, `ATTACHMENTS_BUCKET`): the same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            files: S3Attachments::configured(config, env)?,
-            calendar: Calendar::embedded()?,
-            clock: SystemClock,
-        })
-    }
-}
-
-impl<C: Clock> State<C> {
-    /// The same state on another clock (tests).
-    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
-        State {
-            store: self.store,
-            files: self.files,
-            calendar: self.calendar,
-            clock,
-        }
-    }
+/// From the process's SDK configuration and the environment the template declares
+/// (`TABLE_NAME`, `ATTACHMENTS_BUCKET`): the same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(Clocked::new(Stores::configured(config, env)?))
 }
 
 async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -59,11 +33,7 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
         idempotency: key.map(|k| Idempotency::of(k, &body)),
         desk: None,
     };
-    let reports = Reports {
-        store: &state.store,
-        files: &state.files,
-        calendar: state.calendar,
-    };
+    let reports = state.reports();
     let out = reports.submit(state.clock.now(), submission).await?;
     reply(201, &out.receipt, lang)
 }

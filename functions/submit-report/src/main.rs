@@ -7,6 +7,6 @@ async fn main() -> Result<(), Error> {
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
     let state: &'static submit_report::State =
-        Box::leak(Box::new(submit_report::State::build(&config, &ProcessEnv)?));
+        Box::leak(Box::new(submit_report::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| submit_report::handle(state, req))).await
 }

@@ -28,18 +28,16 @@ pub struct State {
     pub app_secret: String,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares
-    /// (`WHATSAPP_INBOUND_QUEUE_URL`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_APP_SECRET`): the
-    /// same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            queues: SqsQueues::new(sqs::client(config)),
-            queue_url: env.require("WHATSAPP_INBOUND_QUEUE_URL")?,
-            verify_token: env.require("WHATSAPP_VERIFY_TOKEN")?,
-            app_secret: env.require("WHATSAPP_APP_SECRET")?,
-        })
-    }
+/// From the process's SDK configuration and the environment the template declares
+/// (`WHATSAPP_INBOUND_QUEUE_URL`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_APP_SECRET`): the
+/// same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(State {
+        queues: SqsQueues::new(sqs::client(config)),
+        queue_url: env.require("WHATSAPP_INBOUND_QUEUE_URL")?,
+        verify_token: env.require("WHATSAPP_VERIFY_TOKEN")?,
+        app_secret: env.require("WHATSAPP_APP_SECRET")?,
+    })
 }
 
 fn plain(status: StatusCode, text: String) -> Response<Body> {

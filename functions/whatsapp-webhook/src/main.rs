@@ -6,8 +6,7 @@ async fn main() -> Result<(), Error> {
     lapor_shared::http::request::init_tracing();
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
-    let state: &'static whatsapp_webhook::State = Box::leak(Box::new(
-        whatsapp_webhook::State::build(&config, &ProcessEnv)?,
-    ));
+    let state: &'static whatsapp_webhook::State =
+        Box::leak(Box::new(whatsapp_webhook::build(&config, &ProcessEnv)?));
     run(service_fn(move |req| whatsapp_webhook::handle(state, req))).await
 }

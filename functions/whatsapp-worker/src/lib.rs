@@ -18,64 +18,53 @@ use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::domain::calendar::Calendar;
 use lapor_shared::domain::error::StoreError;
 use lapor_shared::http::sqs::{Consumer, Order, partial_batch};
-use lapor_shared::ports::{Clock, SystemClock};
+use lapor_shared::ports::{Clock, Clocked, SystemClock};
 use lapor_shared::usecases::whatsapp::worker::Worker;
 use serde_json::Value;
 
 /// Everything built once per process.
-pub struct State<C: Clock = SystemClock> {
+pub struct Adapters {
     pub store: DynamoReportStore,
     pub files: S3Attachments,
     pub api: GraphApi,
     pub calendar: &'static Calendar,
-    pub clock: C,
 }
 
-impl State {
-    /// From the process's SDK configuration and the environment the template declares: the
-    /// same in Lambda and in `lapor-local`.
-    pub fn build(config: &SdkConfig, env: &impl Env) -> Result<Self, Error> {
-        Ok(Self {
-            store: DynamoReportStore::configured(config, env)?,
-            files: S3Attachments::configured(config, env)?,
-            api: GraphApi::configured(env)?,
-            calendar: Calendar::embedded()?,
-            clock: SystemClock,
-        })
-    }
+/// The adapters, and the clock the handlers tell the time by.
+pub type State<C = SystemClock> = Clocked<Adapters, C>;
+
+/// From the process's SDK configuration and the environment the template declares: the
+/// same in Lambda and in `lapor-local`.
+pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
+    Ok(Clocked::new(Adapters {
+        store: DynamoReportStore::configured(config, env)?,
+        files: S3Attachments::configured(config, env)?,
+        api: GraphApi::configured(env)?,
+        calendar: Calendar::embedded()?,
+    }))
 }
 
-impl<C: Clock> State<C> {
-    /// The same state on another clock (tests).
-    pub fn with_clock<D: Clock>(self, clock: D) -> State<D> {
-        State {
-            store: self.store,
-            files: self.files,
-            api: self.api,
-            calendar: self.calendar,
-            clock,
-        }
-    }
-}
+/// The queue's messages, handed to the use case one at a time.
+struct Messages<'a, C>(&'a State<C>);
 
-impl<C: Clock> Consumer for &State<C> {
+impl<C: Clock> Consumer for Messages<'_, C> {
     type Error = StoreError;
 
     async fn consume(&mut self, body: &str) -> Result<(), StoreError> {
         let worker = Worker {
-            reports: &self.store,
-            whatsapp: &self.store,
-            api: &self.api,
-            attachments: &self.files,
-            calendar: self.calendar,
+            reports: &self.0.store,
+            whatsapp: &self.0.store,
+            api: &self.0.api,
+            attachments: &self.0.files,
+            calendar: self.0.calendar,
         };
-        worker.queued(body, self.clock.now()).await
+        worker.queued(body, self.0.clock.now()).await
     }
 }
 
 /// One batch from the inbound queue (FIFO: a failure retries the rest of the batch too).
 pub async fn handle_sqs<C: Clock>(state: &State<C>, event: SqsEvent) -> SqsBatchResponse {
-    partial_batch(event, Order::Fifo, &mut &*state).await
+    partial_batch(event, Order::Fifo, &mut Messages(state)).await
 }
 
 /// The Lambda entry point: an SQS batch.

@@ -6,8 +6,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     // Once per process: one SDK configuration, the clients and the state built from it.
     let config = aws::sdk_config().await;
-    let state: &'static whatsapp_worker::State = Box::leak(Box::new(
-        whatsapp_worker::State::build(&config, &ProcessEnv)?,
-    ));
+    let state: &'static whatsapp_worker::State =
+        Box::leak(Box::new(whatsapp_worker::build(&config, &ProcessEnv)?));
     run(service_fn(move |ev| whatsapp_worker::handle(state, ev))).await
 }

@@ -13,3 +13,5 @@ pub mod graph;
 pub mod s3;
 #[cfg(feature = "sqs")]
 pub mod sqs;
+#[cfg(all(feature = "dynamodb", feature = "s3"))]
+pub mod stores;

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use crate::domain::directory::AgencyKind;
-use crate::domain::regno::ALPHABET;
+use crate::domain::regno::crockford;
 
 /// The prefix of every agency API key, so a leaked key is recognisable (secret scanners).
 pub const KEY_PREFIX: &str = "lapor_ak_";
@@ -47,18 +47,7 @@ impl ApiKey {
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; 20];
         getrandom::fill(&mut bytes)?;
-        let mut out = String::from(KEY_PREFIX);
-        let mut acc: u32 = 0;
-        let mut nbits = 0;
-        for b in bytes {
-            acc = (acc << 8) | u32::from(b);
-            nbits += 8;
-            while nbits >= 5 {
-                nbits -= 5;
-                out.push(ALPHABET[((acc >> nbits) & 0x1f) as usize] as char);
-            }
-        }
-        Ok(Self(out))
+        Ok(Self(format!("{KEY_PREFIX}{}", crockford(&bytes))))
     }
 
     pub fn as_str(&self) -> &str {

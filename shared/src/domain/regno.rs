@@ -15,6 +15,26 @@ use std::fmt;
 /// Crockford base32 alphabet (no I, L, O, U).
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/// `bytes` in Crockford base32, most significant bits first, without padding (the secrets
+/// of 20 random bytes become 32 characters: tracking tokens, agency keys).
+pub fn crockford(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity((bytes.len() * 8).div_ceil(5));
+    let mut acc: u32 = 0;
+    let mut nbits = 0;
+    for &b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        nbits += 8;
+        while nbits >= 5 {
+            nbits -= 5;
+            out.push(ALPHABET[((acc >> nbits) & 0x1f) as usize] as char);
+        }
+    }
+    if nbits > 0 {
+        out.push(ALPHABET[((acc << (5 - nbits)) & 0x1f) as usize] as char);
+    }
+    out
+}
+
 const PAYLOAD_LEN: usize = 9;
 const LEN: usize = PAYLOAD_LEN + 1;
 
@@ -161,6 +181,15 @@ impl serde::Serialize for RegistrationNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crockford_groups_five_bits_at_a_time() {
+        assert_eq!(crockford(&[]), "");
+        assert_eq!(crockford(&[0xff]), "ZW");
+        assert_eq!(crockford(&[0, 0, 0, 0, 0]), "00000000");
+        assert_eq!(crockford(&[0x08, 0x86, 0x42, 0x98, 0xe8]), "12345678");
+        assert_eq!(crockford(&[0xab; 20]).len(), 32);
+    }
     use proptest::prelude::*;
 
     fn encode(digits: &[u8]) -> String {

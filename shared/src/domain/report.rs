@@ -355,34 +355,8 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::samples::report;
     use time::macros::{date, datetime};
-
-    fn report(status: Status) -> Report {
-        Report {
-            registration_number: RegistrationNumber::from_random([1, 2, 3, 4, 5, 6]),
-            kind: Kind::Complaint,
-            title: "t".into(),
-            description: "d".into(),
-            category: None,
-            location: None,
-            incident_date: None,
-            privacy: Privacy::Standard,
-            channel: Channel::Web,
-            attachments: vec![],
-            status,
-            submitted_at: datetime!(2024-11-11 09:00 +7),
-            due_date: Some(date!(2024 - 12 - 02)),
-            tracking_token_hash: String::new(),
-            updated_at: datetime!(2024-11-11 09:00 +7),
-            version: 1,
-            agencies: vec![],
-            round: 0,
-            needs_info_since: None,
-            sla_flag: None,
-            reject_reason: None,
-            feedback_given: false,
-        }
-    }
 
     #[test]
     fn only_legal_transitions() {
@@ -415,8 +389,11 @@ mod tests {
 
     #[test]
     fn transition_appends_an_event_and_bumps_the_version() {
-        let mut r = report(Status::Received);
-        let at = datetime!(2024-11-12 10:00 +7);
+        let mut r = Report {
+            version: 1,
+            ..report(Status::Received)
+        };
+        let at = datetime!(2026-11-03 10:00 +7);
         let ev = r
             .transition(Status::InAnalysis, Actor::Analyst, None, at)
             .unwrap();
@@ -442,9 +419,10 @@ mod tests {
 
     #[test]
     fn overdue_only_when_open_and_past_due() {
-        assert!(!report(Status::Received).is_overdue(date!(2024 - 12 - 02)));
-        assert!(report(Status::Received).is_overdue(date!(2024 - 12 - 03)));
-        assert!(!report(Status::Completed).is_overdue(date!(2024 - 12 - 03)));
+        // Due on 20 November 2026.
+        assert!(!report(Status::Received).is_overdue(date!(2026 - 11 - 20)));
+        assert!(report(Status::Received).is_overdue(date!(2026 - 11 - 21)));
+        assert!(!report(Status::Completed).is_overdue(date!(2026 - 11 - 21)));
     }
 
     #[test]

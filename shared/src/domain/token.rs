@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::domain::regno::{ALPHABET, decode_char};
+use crate::domain::regno::{ALPHABET, crockford, decode_char};
 
 /// A freshly issued token. Its text leaves the service exactly once, in the 201 answer.
 pub struct TrackingToken(String);
@@ -16,20 +16,9 @@ impl TrackingToken {
         Ok(Self::from_bytes(bytes))
     }
 
+    /// 160 bits: 32 characters.
     pub fn from_bytes(bytes: [u8; 20]) -> Self {
-        let mut out = String::with_capacity(32);
-        // 160 bits = 32 groups of 5 bits.
-        let mut acc: u32 = 0;
-        let mut nbits = 0;
-        for b in bytes {
-            acc = (acc << 8) | u32::from(b);
-            nbits += 8;
-            while nbits >= 5 {
-                nbits -= 5;
-                out.push(ALPHABET[((acc >> nbits) & 0x1f) as usize] as char);
-            }
-        }
-        Self(out)
+        Self(crockford(&bytes))
     }
 
     pub fn as_str(&self) -> &str {

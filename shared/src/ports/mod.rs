@@ -393,6 +393,42 @@ impl Clock for SystemClock {
     }
 }
 
+/// A function's state and the clock it tells the time by: the system clock in Lambda and
+/// in `lapor-local`, a fixed one in tests (`with_clock`). It derefs to the state.
+#[derive(Debug, Clone)]
+pub struct Clocked<S, C = SystemClock> {
+    pub state: S,
+    pub clock: C,
+}
+
+impl<S> Clocked<S> {
+    /// The state on the system clock.
+    pub fn new(state: S) -> Self {
+        Self {
+            state,
+            clock: SystemClock,
+        }
+    }
+}
+
+impl<S, C: Clock> Clocked<S, C> {
+    /// The same state on another clock.
+    pub fn with_clock<D: Clock>(self, clock: D) -> Clocked<S, D> {
+        Clocked {
+            state: self.state,
+            clock,
+        }
+    }
+}
+
+impl<S, C> std::ops::Deref for Clocked<S, C> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        &self.state
+    }
+}
+
 /// A clock that always answers the same instant.
 #[derive(Debug, Clone, Copy)]
 pub struct FixedClock(pub OffsetDateTime);

@@ -868,310 +868,52 @@ impl crate::ports::stats::StatsStore for MemoryStats {
 
 #[cfg(test)]
 mod tests {
+    //! What only the fakes do (injected conflicts and outages, FIFO groups in flight). What
+    //! every adapter of a port does is written once in `shared/tests/ports.rs` and run on
+    //! these fakes and on moto.
     use super::*;
-    use crate::domain::cases::HandoffKind;
-    use crate::domain::directory::AgencyKind;
-    use crate::domain::report::{Actor, Channel, EventType, Kind, Privacy, Status};
-    use time::macros::{date, datetime};
-    use time::{Date, OffsetDateTime};
+    use crate::domain::report::{Actor, EventType, Status};
+    use crate::domain::samples;
 
     fn number(seed: u8) -> RegistrationNumber {
-        RegistrationNumber::from_random([seed, 2, 3, 4, 5, 6])
-    }
-
-    fn report(n: RegistrationNumber, status: Status, due: Option<Date>) -> Report {
-        Report {
-            registration_number: n,
-            kind: Kind::Complaint,
-            title: "t".into(),
-            description: "d".into(),
-            category: None,
-            location: None,
-            incident_date: None,
-            privacy: Privacy::Standard,
-            channel: Channel::Web,
-            attachments: vec![],
-            status,
-            submitted_at: datetime!(2024-11-11 09:00 +7),
-            due_date: due,
-            tracking_token_hash: String::new(),
-            updated_at: datetime!(2024-11-11 09:00 +7),
-            version: 1,
-            agencies: vec![],
-            round: 0,
-            needs_info_since: None,
-            sla_flag: None,
-            reject_reason: None,
-            feedback_given: false,
-        }
-    }
-
-    fn handoff(n: RegistrationNumber, agency: &str, at: OffsetDateTime) -> Handoff {
-        Handoff {
-            id: Ulid::from_datetime(at.into()),
-            number: n,
-            agency: agency.into(),
-            kind: HandoffKind::Forwarded,
-            round: 1,
-            created_at: at,
-        }
-    }
-
-    async fn seed(store: &MemoryStore, r: &Report) {
-        let ev = TimelineEvent::new(EventType::Submitted, Actor::Citizen, r.submitted_at);
-        store.create_report(r, None, &ev, None, None).await.unwrap();
-    }
-
-    fn change<'a>(
-        expected: u64,
-        report: &'a Report,
-        events: &'a [TimelineEvent],
-        cases: &'a [Case],
-        handoffs: &'a [Handoff],
-    ) -> Change<'a> {
-        Change {
-            expected_version: expected,
-            report,
-            events,
-            cases,
-            handoffs,
-        }
+        samples::number(seed)
     }
 
     #[tokio::test]
-    async fn apply_checks_the_version_and_writes_everything_together() {
+    async fn injected_conflicts_and_outages() {
         let store = MemoryStore::new();
-        let n = number(1);
-        let original = report(n, Status::Received, Some(date!(2024 - 12 - 02)));
-        seed(&store, &original).await;
-
-        let at = datetime!(2024-11-12 10:00 +7);
-        let mut r = original.clone();
-        let ev = r
-            .transition(Status::InAnalysis, Actor::Analyst, None, at)
+        let r = samples::report(Status::Received);
+        let n = r.registration_number;
+        let ev = TimelineEvent::new(EventType::Submitted, Actor::Citizen, r.submitted_at);
+        store
+            .create_report(&r, None, &ev, None, None)
+            .await
             .unwrap();
-        let case = Case {
-            number: n,
-            agency: "kemenkes".into(),
-            round: 1,
-            forwarded_at: at,
-            note: None,
-            acknowledged_at: None,
-            last_response_kind: None,
-            final_at: None,
-        };
-        let h = handoff(n, "kemenkes", at);
+        let mut next = r.clone();
+        let ev = next
+            .transition(Status::InAnalysis, Actor::Analyst, None, r.submitted_at)
+            .unwrap();
         let events = [ev];
-        let cases = [case.clone()];
-        let handoffs = [h.clone()];
-
-        // A stale version changes nothing.
-        let stale = change(0, &r, &events, &cases, &handoffs);
+        let change = Change {
+            expected_version: r.version,
+            report: &next,
+            events: &events,
+            cases: &[],
+            handoffs: &[],
+        };
+        store.inject_conflicts(1);
         assert!(matches!(
-            store.apply(stale).await,
+            store.apply(change).await,
             Err(ChangeError::Conflict)
         ));
-        assert_eq!(store.record(&n).await.unwrap().unwrap().events.len(), 1);
-        assert!(store.outbox().is_empty());
-
-        // An injected conflict is a conflict, once.
-        store.inject_conflicts(1);
-        let ok = change(1, &r, &events, &cases, &handoffs);
-        assert!(matches!(store.apply(ok).await, Err(ChangeError::Conflict)));
-        store.apply(ok).await.unwrap();
-
-        let rec = store.record(&n).await.unwrap().unwrap();
-        assert_eq!(rec.report.version, 2);
-        assert_eq!(rec.report.status, Status::InAnalysis);
-        assert_eq!(rec.events.len(), 2);
-        assert!(rec.events[0].id < rec.events[1].id);
-        assert_eq!(rec.cases, vec![case]);
-        assert_eq!(store.handoffs(&n).await.unwrap(), vec![h]);
-        // The same change again is now stale.
-        assert!(matches!(store.apply(ok).await, Err(ChangeError::Conflict)));
-        // An unknown report is a conflict too (there is no version to match).
-        let other = report(number(2), Status::Received, None);
-        let c = change(1, &other, &[], &[], &[]);
-        assert!(matches!(store.apply(c).await, Err(ChangeError::Conflict)));
-        assert!(store.record(&number(2)).await.unwrap().is_none());
-    }
-
-    #[tokio::test]
-    async fn apply_refuses_more_than_a_transaction_holds() {
-        let store = MemoryStore::new();
-        let n = number(1);
-        let r = report(n, Status::Received, None);
-        seed(&store, &r).await;
-        let at = datetime!(2024-11-12 10:00 +7);
-        let events: Vec<TimelineEvent> = (0..100)
-            .map(|_| TimelineEvent::new(EventType::CitizenUpdate, Actor::Citizen, at))
-            .collect();
-        let c = change(1, &r, &events, &[], &[]);
-        assert!(matches!(
-            store.apply(c).await,
-            Err(ChangeError::Store(StoreError::Other(_)))
-        ));
-    }
-
-    #[tokio::test]
-    async fn queue_orders_by_due_date_pages_and_filters() {
-        let store = MemoryStore::new();
-        let dues = [
-            (1, Status::Received, Some(date!(2024 - 12 - 05))),
-            (2, Status::InAnalysis, Some(date!(2024 - 12 - 02))),
-            (3, Status::Received, None),
-            (4, Status::Received, Some(date!(2024 - 12 - 02))),
-            (5, Status::Completed, Some(date!(2024 - 11 - 01))),
-            (6, Status::Rejected, None),
-            (7, Status::Forwarded, Some(date!(2024 - 12 - 10))),
-        ];
-        for (seed_byte, status, due) in dues {
-            seed(&store, &report(number(seed_byte), status, due)).await;
-        }
-        let key = |r: &Report| (due_key(r), r.registration_number.to_string());
-        let mut expected: Vec<Report> = store
-            .lock()
-            .unwrap()
-            .reports
-            .values()
-            .filter(|r| r.status.is_open())
-            .cloned()
-            .collect();
-        expected.sort_by_key(key);
-        assert_eq!(expected.len(), 5);
-        assert_eq!(
-            expected.last().unwrap().due_date,
-            None,
-            "no due date sorts last"
-        );
-
-        // Every open report, two at a time.
-        let mut seen = Vec::new();
-        let mut after = None;
-        loop {
-            let q = QueueQuery {
-                status: None,
-                due: DueFilter::Any,
-                limit: 2,
-                after: after.take(),
-            };
-            let page = store.queue(&q).await.unwrap();
-            assert!(page.reports.len() <= 2);
-            seen.extend(page.reports);
-            match page.next {
-                Some(c) => after = Some(QueueCursor::decode(&c.encode()).unwrap()),
-                None => break,
-            }
-        }
-        assert_eq!(seen, expected);
-
-        // One status, closed ones included.
-        let q = QueueQuery {
-            status: Some(Status::Completed),
-            due: DueFilter::Any,
-            limit: 10,
-            after: None,
-        };
-        let page = store.queue(&q).await.unwrap();
-        assert_eq!(page.reports.len(), 1);
-        assert!(page.next.is_none());
-
-        // Overdue on 2024-12-05: due before it.
-        let q = QueueQuery {
-            status: None,
-            due: DueFilter::Before(date!(2024 - 12 - 05)),
-            limit: 10,
-            after: None,
-        };
-        let page = store.queue(&q).await.unwrap();
-        let dates: Vec<_> = page.reports.iter().map(|r| r.due_date).collect();
-        assert_eq!(dates, vec![Some(date!(2024 - 12 - 02)); 2]);
-
-        // Not overdue: due on or after, or no due date.
-        let q = QueueQuery {
-            status: Some(Status::Received),
-            due: DueFilter::OnOrAfter(date!(2024 - 12 - 05)),
-            limit: 10,
-            after: Some(QueueCursor {
-                due_key: "2024-12-01".into(),
-                number: number(9),
-            }),
-        };
-        let page = store.queue(&q).await.unwrap();
-        let dates: Vec<_> = page.reports.iter().map(|r| r.due_date).collect();
-        assert_eq!(dates, vec![Some(date!(2024 - 12 - 05)), None]);
-    }
-
-    #[tokio::test]
-    async fn outbox_lists_sweeps_and_completes_idempotently() {
-        let store = MemoryStore::new();
-        let (a, b) = (number(1), number(2));
-        for n in [a, b] {
-            seed(&store, &report(n, Status::InAnalysis, None)).await;
-        }
-        let t0 = datetime!(2024-11-12 10:00 +7);
-        let h1 = handoff(b, "kemenkes", t0);
-        let h2 = handoff(a, "kemensos", t0 + time::Duration::seconds(1));
-        let h3 = handoff(a, "kemenkes", t0 + time::Duration::seconds(2));
-        let ra = report(a, Status::InAnalysis, None);
-        let rb = report(b, Status::InAnalysis, None);
-        store
-            .apply(change(1, &ra, &[], &[], &[h2.clone(), h3.clone()]))
-            .await
-            .unwrap();
-        store
-            .apply(change(1, &rb, &[], &[], std::slice::from_ref(&h1)))
-            .await
-            .unwrap();
-        assert_eq!(
-            store.handoffs(&a).await.unwrap(),
-            vec![h2.clone(), h3.clone()]
-        );
-        assert_eq!(
-            store.pending_handoffs(2).await.unwrap(),
-            vec![h1.clone(), h2.clone()]
-        );
-        store.complete_handoff(&h1).await.unwrap();
-        store.complete_handoff(&h1).await.unwrap();
-        assert_eq!(store.pending_handoffs(10).await.unwrap(), vec![h2, h3]);
-        assert!(store.handoffs(&b).await.unwrap().is_empty());
+        store.apply(change).await.unwrap();
+        assert_eq!(store.record(&n).await.unwrap().unwrap().report, next);
 
         store.set_unavailable(true);
         assert!(matches!(
             store.pending_handoffs(1).await,
             Err(StoreError::Unavailable(_))
         ));
-    }
-
-    #[tokio::test]
-    async fn agencies_and_keys() {
-        let store = MemoryStore::new();
-        let now = datetime!(2024-11-12 10:00 UTC);
-        let rec = AgencyRecord {
-            code: "kemenkes".into(),
-            name: "Kementerian Kesehatan".into(),
-            kind: AgencyKind::Ministry,
-            region: None,
-            queue_url: "q".into(),
-            dlq_url: "d".into(),
-            current_key_hash: "h1".into(),
-            onboarded_at: now,
-            active: true,
-        };
-        let key = ApiKeyRecord {
-            key_hash: "h1".into(),
-            agency: "kemenkes".into(),
-            created_at: now,
-            expires_at: None,
-        };
-        store
-            .save_agency(&rec, std::slice::from_ref(&key))
-            .await
-            .unwrap();
-        assert_eq!(store.agency("kemenkes").await.unwrap(), Some(rec));
-        assert_eq!(store.api_key("h1").await.unwrap(), Some(key));
-        assert_eq!(store.api_key("h2").await.unwrap(), None);
-        assert_eq!(store.agency("kemensos").await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use lapor_shared::ports::AttachmentStore;
 use lapor_shared::usecases::attachments::verify_and_keep;
 use serde_json::{Value, json};
 
-const PHOTO: &[u8] = include_bytes!("fixtures/attachments/photo.jpg");
+const PHOTO: &[u8] = include_bytes!("../fixtures/attachments/photo.jpg");
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
@@ -50,7 +50,7 @@ async fn setup() -> Setup {
 
 impl Setup {
     fn upload_state(&self) -> attachment_upload::State {
-        attachment_upload::State::build(&self.ctx.config, &self.ctx.env("AttachmentUploadFunction"))
+        attachment_upload::build(&self.ctx.config, &self.ctx.env("AttachmentUploadFunction"))
             .unwrap()
     }
 

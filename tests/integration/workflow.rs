@@ -651,8 +651,7 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         r.body = m.body;
         event.records.push(r);
     }
-    let state =
-        forwarding::State::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
+    let state = forwarding::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
     let resp = forwarding::handle_sqs(&state, event.clone()).await;
     assert!(resp.batch_item_failures.is_empty());
     assert_eq!(st.ctx.count_entities("outbox").await, 0);
@@ -893,7 +892,7 @@ async fn the_sla_function_on_fixed_dates() {
     let ctx = Ctx::new().await;
     let cal = lapor_shared::domain::calendar::Calendar::embedded().unwrap();
     let submitted = datetime!(2026-11-02 09:00 +7);
-    let submit = submit_report::State::build(&ctx.config, &ctx.env("SubmitReportFunction"))
+    let submit = submit_report::build(&ctx.config, &ctx.env("SubmitReportFunction"))
         .unwrap()
         .with_clock(FixedClock(submitted));
     let mut numbers = Vec::new();
@@ -921,7 +920,7 @@ async fn the_sla_function_on_fixed_dates() {
 
     // The second report: analysis, then a request for information on Tuesday 3 November.
     let asked = datetime!(2026-11-03 10:00 +7);
-    let staff = staff_api::State::build(&ctx.config, &ctx.env("StaffApiFunction"))
+    let staff = staff_api::build(&ctx.config, &ctx.env("StaffApiFunction"))
         .unwrap()
         .with_clock(FixedClock(asked));
     for (action, body) in [
@@ -951,7 +950,7 @@ async fn the_sla_function_on_fixed_dates() {
     let run = |at: time::OffsetDateTime| {
         let ctx = &ctx;
         async move {
-            let s = deadlines::State::build(&ctx.config, &ctx.env("DeadlinesFunction"))
+            let s = deadlines::build(&ctx.config, &ctx.env("DeadlinesFunction"))
                 .unwrap()
                 .with_clock(FixedClock(at));
             let r = deadlines::run_once(&s).await.unwrap();
@@ -982,7 +981,7 @@ async fn the_sla_function_on_fixed_dates() {
     );
 
     let later = FixedClock(datetime!(2026-11-21 08:00 +7));
-    let get = get_report::State::build(&ctx.config, &ctx.env("GetReportFunction"))
+    let get = get_report::build(&ctx.config, &ctx.env("GetReportFunction"))
         .unwrap()
         .with_clock(later);
     let resp = get_report::handle(
@@ -1005,7 +1004,7 @@ async fn the_sla_function_on_fixed_dates() {
     assert_eq!(body_json(&resp)["status"], "rejected");
 
     // The analysts' overdue queue, served by the index.
-    let staff_later = staff_api::State::build(&ctx.config, &ctx.env("StaffApiFunction"))
+    let staff_later = staff_api::build(&ctx.config, &ctx.env("StaffApiFunction"))
         .unwrap()
         .with_clock(later);
     let req = with_claims(
@@ -1055,26 +1054,25 @@ async fn sample_events_drive_the_new_functions() {
         lambda_http::request::from_str(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     // A report waiting in the triage queue, listed through the staff sample (claims included).
-    let submit =
-        submit_report::State::build(&ctx.config, &ctx.env("SubmitReportFunction")).unwrap();
+    let submit = submit_report::build(&ctx.config, &ctx.env("SubmitReportFunction")).unwrap();
     let resp = submit_report::handle(&submit, http("submit-report.json"))
         .await
         .unwrap();
     assert_eq!(resp.status(), 201);
-    let staff = staff_api::State::build(&ctx.config, &ctx.env("StaffApiFunction")).unwrap();
+    let staff = staff_api::build(&ctx.config, &ctx.env("StaffApiFunction")).unwrap();
     let resp = staff_api::handle(&staff, http("staff-api.json"))
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", body_json(&resp));
     assert_eq!(body_json(&resp)["reports"].as_array().unwrap().len(), 1);
 
-    let agency = agency_api::State::build(&ctx.config, &ctx.env("AgencyApiFunction")).unwrap();
+    let agency = agency_api::build(&ctx.config, &ctx.env("AgencyApiFunction")).unwrap();
     let resp = agency_api::handle(&agency, http("agency-api.json"))
         .await
         .unwrap();
     assert_eq!(resp.status(), 401, "the sample key is not onboarded");
 
-    let followup = citizen_api::State::build(&ctx.config, &ctx.env("CitizenApiFunction")).unwrap();
+    let followup = citizen_api::build(&ctx.config, &ctx.env("CitizenApiFunction")).unwrap();
     let resp = citizen_api::handle(&followup, http("citizen-api.json"))
         .await
         .unwrap();
@@ -1082,7 +1080,7 @@ async fn sample_events_drive_the_new_functions() {
     assert_eq!(body_json(&resp)["error"]["code"], "report_not_found");
 
     // The forwarder: the malformed record is the only failure reported.
-    let fwd = forwarding::State::build(&ctx.config, &ctx.env("ForwardingFunction")).unwrap();
+    let fwd = forwarding::build(&ctx.config, &ctx.env("ForwardingFunction")).unwrap();
     let event = |name: &str| {
         lambda_http::lambda_runtime::LambdaEvent::new(
             serde_json::from_str::<Value>(&text(name)).unwrap(),
@@ -1101,7 +1099,7 @@ async fn sample_events_drive_the_new_functions() {
         .unwrap();
     assert_eq!(out, json!({"delivered": 0, "failed": 0}));
 
-    let sla = deadlines::State::build(&ctx.config, &ctx.env("DeadlinesFunction")).unwrap();
+    let sla = deadlines::build(&ctx.config, &ctx.env("DeadlinesFunction")).unwrap();
     let out = deadlines::handle(&sla, event("scheduled.json"))
         .await
         .unwrap();

@@ -180,8 +180,7 @@ async fn statistics_follow_reports_through_their_lifecycle_and_count_each_change
     // The whole stream delivered once more to the aggregator (a retried batch, a restarted
     // event source): nothing counts twice.
     let state =
-        stats_aggregator::State::build(&st.ctx.config, &st.ctx.env("StatsAggregatorFunction"))
-            .unwrap();
+        stats_aggregator::build(&st.ctx.config, &st.ctx.env("StatsAggregatorFunction")).unwrap();
     let batch = stream_batch(&st).await;
     assert!(
         batch.records.len() >= 7,

@@ -12,7 +12,7 @@ fn desk_state(ctx: &Ctx, at: time::OffsetDateTime, capacity: u32) -> staff_api::
     // The capacity as a deployment configures it.
     let mut env = ctx.env("StaffApiFunction");
     env.insert("DESK_DAILY_CAPACITY".into(), capacity.to_string());
-    staff_api::State::build(&ctx.config, &env)
+    staff_api::build(&ctx.config, &env)
         .unwrap()
         .with_clock(FixedClock(at))
 }

@@ -11,13 +11,13 @@ use time::macros::datetime;
 const LAUNCH: time::OffsetDateTime = datetime!(2024-11-11 02:00 UTC);
 
 fn submit_state(ctx: &Ctx) -> submit_report::State<FixedClock> {
-    submit_report::State::build(&ctx.config, &ctx.env("SubmitReportFunction"))
+    submit_report::build(&ctx.config, &ctx.env("SubmitReportFunction"))
         .unwrap()
         .with_clock(FixedClock(LAUNCH))
 }
 
 fn get_state(ctx: &Ctx, now: time::OffsetDateTime) -> get_report::State<FixedClock> {
-    get_report::State::build(&ctx.config, &ctx.env("GetReportFunction"))
+    get_report::build(&ctx.config, &ctx.env("GetReportFunction"))
         .unwrap()
         .with_clock(FixedClock(now))
 }
@@ -462,7 +462,7 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
     let ctx = Ctx::new().await;
     // A port nobody listens on.
     let config = sdk_config_for("http://127.0.0.1:9").await;
-    let submit = submit_report::State::build(&config, &ctx.env("SubmitReportFunction")).unwrap();
+    let submit = submit_report::build(&config, &ctx.env("SubmitReportFunction")).unwrap();
     let started = std::time::Instant::now();
     let resp = submit_report::handle(
         &submit,
@@ -481,7 +481,7 @@ async fn unreachable_store_answers_503_not_500_or_a_hang() {
         started.elapsed() < std::time::Duration::from_secs(9),
         "answered within the Lambda timeout"
     );
-    let get = get_report::State::build(&config, &ctx.env("GetReportFunction")).unwrap();
+    let get = get_report::build(&config, &ctx.env("GetReportFunction")).unwrap();
     let resp = lookup(&get, "/v1/reports/7M2QK-D9XZ5", &[]).await;
     assert_eq!(resp.status(), 503);
 }

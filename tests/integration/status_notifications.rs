@@ -116,8 +116,7 @@ async fn a_redelivered_notification_is_sent_once_and_anonymous_reports_get_none(
     st.act(&anon, "analysis", json!({}), 200).await;
 
     // The forwarder moves both notifications to the notification queue.
-    let forwarder =
-        forwarding::State::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
+    let forwarder = forwarding::build(&st.ctx.config, &st.ctx.env("ForwardingFunction")).unwrap();
     assert_eq!(forwarding::handle_schedule(&forwarder).await, (2, 0));
     let nq = st.ctx.physical.queue("NotificationQueue").unwrap();
     let msgs = st
@@ -142,7 +141,7 @@ async fn a_redelivered_notification_is_sent_once_and_anonymous_reports_get_none(
     let env = st
         .ctx
         .env_with("NotificationsFunction", &st.graph.template_refs());
-    let notifier = notifications::State::build(&st.ctx.config, &env).unwrap();
+    let notifier = notifications::build(&st.ctx.config, &env).unwrap();
     for _ in 0..3 {
         let resp = notifications::handle_sqs(&notifier, event.clone()).await;
         assert!(resp.batch_item_failures.is_empty());

@@ -89,16 +89,12 @@ impl Wa {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let webhook = whatsapp_webhook::State::build(
-            &ctx.config,
-            &ctx.env_with("WhatsAppWebhookFunction", &refs),
-        )
-        .unwrap();
-        let worker = whatsapp_worker::State::build(
-            &ctx.config,
-            &ctx.env_with("WhatsAppWorkerFunction", &refs),
-        )
-        .unwrap();
+        let webhook =
+            whatsapp_webhook::build(&ctx.config, &ctx.env_with("WhatsAppWebhookFunction", &refs))
+                .unwrap();
+        let worker =
+            whatsapp_worker::build(&ctx.config, &ctx.env_with("WhatsAppWorkerFunction", &refs))
+                .unwrap();
         let store = DynamoReportStore::new(ctx.dynamodb.clone(), ctx.table());
         Wa {
             ctx,
@@ -528,7 +524,7 @@ async fn sample_events_drive_the_functions() {
     let env = wa
         .ctx
         .env_with("WhatsAppWebhookFunction", &wa.graph.template_refs());
-    let webhook = whatsapp_webhook::State::build(&wa.ctx.config, &env).unwrap();
+    let webhook = whatsapp_webhook::build(&wa.ctx.config, &env).unwrap();
     let resp = whatsapp_webhook::handle(&webhook, load("whatsapp-webhook-verify.json"))
         .await
         .unwrap();
