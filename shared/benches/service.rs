@@ -6,7 +6,8 @@
 //! `cargo bench -p lapor-shared --bench service`.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use lapor_shared::adapters::memory::{MemoryAttachments, MemoryStore};
+use lapor_shared::adapters::memory::attachments::MemoryAttachments;
+use lapor_shared::adapters::memory::store::MemoryStore;
 use lapor_shared::domain::calendar::Calendar;
 use lapor_shared::domain::error::decode;
 use lapor_shared::domain::i18n::Lang;

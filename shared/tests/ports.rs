@@ -10,7 +10,8 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType,
 };
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::adapters::memory::{MemoryQueues, MemoryStore};
+use lapor_shared::adapters::memory::queues::MemoryQueues;
+use lapor_shared::adapters::memory::store::MemoryStore;
 use lapor_shared::adapters::sqs::{SqsQueueAdmin, SqsQueues, SqsTrigger};
 use lapor_shared::domain::cases::DrainRequest;
 use lapor_shared::domain::regno::RegistrationNumber;

@@ -89,7 +89,7 @@ pub async fn handle<S: StatsStore>(state: &State<S>, mut event: Event) -> Dynamo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lapor_shared::adapters::memory::MemoryStats;
+    use lapor_shared::adapters::memory::stats::MemoryStats;
     use lapor_shared::domain::stats::Counter;
     use lapor_shared::ports::stats::StatsStore;
 

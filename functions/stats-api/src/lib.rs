@@ -59,7 +59,7 @@ pub async fn handle<S: StatsStore, C: Clock>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lapor_shared::adapters::memory::MemoryStats;
+    use lapor_shared::adapters::memory::stats::MemoryStats;
     use lapor_shared::domain::regno::RegistrationNumber;
     use lapor_shared::domain::report::{Channel, Status};
     use lapor_shared::domain::stats::{ReportChange, Snapshot};

@@ -146,7 +146,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_upload_answers_the_form_in_order() {
-        use crate::adapters::memory::MemoryAttachments;
+        use crate::adapters::memory::attachments::MemoryAttachments;
         let store = MemoryAttachments::new();
         let before = OffsetDateTime::now_utc();
         let req = UploadRequest {

@@ -361,7 +361,8 @@ impl<S: ReportStore + WorkflowStore, A: AttachmentStore> Reports<'_, S, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::{MemoryAttachments, MemoryStore};
+    use crate::adapters::memory::attachments::MemoryAttachments;
+    use crate::adapters::memory::store::MemoryStore;
     use crate::domain::error::decode;
     use serde_json::Value;
 

@@ -65,7 +65,7 @@ mod tests {
 
     #[tokio::test]
     async fn aggregate_counts_each_change_once_and_stops_at_a_failure() {
-        let store = crate::adapters::memory::MemoryStats::new();
+        let store = crate::adapters::memory::stats::MemoryStats::new();
         let aggregator = Aggregator {
             store: &store,
             calendar: Calendar::embedded().unwrap(),

@@ -98,7 +98,7 @@ impl<Q: HandoffQueues> Webhook<'_, Q> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::MemoryQueues;
+    use crate::adapters::memory::queues::MemoryQueues;
     use crate::domain::whatsapp::payload::InboundMessage;
     use crate::domain::whatsapp::signature::sign;
 

@@ -351,8 +351,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::memory::attachments::MemoryAttachments;
+    use crate::adapters::memory::store::MemoryStore;
     use crate::adapters::memory::whatsapp::{MemoryWhatsAppApi, MemoryWhatsAppStore, SentMessage};
-    use crate::adapters::memory::{MemoryAttachments, MemoryStore};
     use crate::domain::i18n::Lang;
     use crate::domain::whatsapp::conversation::Step;
     use time::macros::datetime;
