@@ -367,11 +367,9 @@ mod tests {
     use serde_json::Value;
 
     /// The submission use case as the handlers call it, from a JSON body.
-    #[allow(clippy::too_many_arguments)]
     async fn submit(
         store: &MemoryStore,
         files: &MemoryAttachments,
-        calendar: &Calendar,
         now: OffsetDateTime,
         body: &Value,
         channel: Channel,
@@ -384,6 +382,7 @@ mod tests {
             idempotency: key.map(|k| Idempotency::of(k.clone(), body)),
             desk: desk.cloned(),
         };
+        let calendar = Calendar::embedded().unwrap();
         Reports {
             store,
             files,
@@ -428,10 +427,6 @@ mod tests {
         })
     }
 
-    fn calendar() -> &'static Calendar {
-        Calendar::embedded().unwrap()
-    }
-
     const NOW: OffsetDateTime = datetime!(2024-11-11 02:00 UTC); // Monday 09:00 WIB
 
     #[tokio::test]
@@ -440,7 +435,6 @@ mod tests {
         let out = submit(
             &store,
             &MemoryAttachments::default(),
-            calendar(),
             NOW,
             &body(),
             Channel::Web,
@@ -547,22 +541,12 @@ mod tests {
             },
             officer: "officer-1".into(),
         };
-        let web = submit(
-            &store,
-            &files,
-            calendar(),
-            NOW,
-            &body(),
-            Channel::Web,
-            Some(&key),
-            None,
-        )
-        .await
-        .unwrap();
+        let web = submit(&store, &files, NOW, &body(), Channel::Web, Some(&key), None)
+            .await
+            .unwrap();
         let at_desk = submit(
             &store,
             &files,
-            calendar(),
             NOW,
             &body(),
             Channel::Desk,
@@ -588,7 +572,6 @@ mod tests {
         let first = submit(
             &store,
             &MemoryAttachments::default(),
-            calendar(),
             NOW,
             &body(),
             Channel::Web,
@@ -600,7 +583,6 @@ mod tests {
         let again = submit(
             &store,
             &MemoryAttachments::default(),
-            calendar(),
             NOW + time::Duration::minutes(3),
             &body(),
             Channel::Web,
@@ -618,7 +600,6 @@ mod tests {
             submit(
                 &store,
                 &MemoryAttachments::default(),
-                calendar(),
                 NOW,
                 &other,
                 Channel::Web,
@@ -640,7 +621,6 @@ mod tests {
             submit(
                 &store,
                 &MemoryAttachments::default(),
-                calendar(),
                 NOW,
                 &bad,
                 Channel::Web,
@@ -659,7 +639,6 @@ mod tests {
         let out = submit(
             &store,
             &MemoryAttachments::default(),
-            calendar(),
             datetime!(2027-12-20 02:00 UTC),
             &body(),
             Channel::Web,
@@ -675,7 +654,6 @@ mod tests {
     #[tokio::test]
     async fn an_expired_key_starts_afresh() {
         let store = MemoryStore::new();
-        let cal = Calendar::embedded().unwrap();
         let key = IdempotencyKey::parse("reused-next-week").unwrap();
         let body = serde_json::json!({
             "kind": "idea", "title": "Taman baca di balai desa",
@@ -686,7 +664,6 @@ mod tests {
         let first = submit(
             &store,
             &MemoryAttachments::default(),
-            cal,
             t0,
             &body,
             Channel::Web,
@@ -698,7 +675,6 @@ mod tests {
         let day_later = submit(
             &store,
             &MemoryAttachments::default(),
-            cal,
             t0 + time::Duration::hours(23),
             &body,
             Channel::Web,
@@ -711,7 +687,6 @@ mod tests {
         let week_later = submit(
             &store,
             &MemoryAttachments::default(),
-            cal,
             t0 + time::Duration::days(7),
             &body,
             Channel::Web,
