@@ -511,7 +511,7 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
     let st = Stack::start(&["kemensos", "kemenkes", "pemprov-32"], false).await;
     let fq = st.ctx.physical.queue("ForwardingQueue").expect("queue");
     let dlq = st.ctx.physical.queue("ForwardingDLQ").expect("dlq");
-    let admin = SqsQueueAdmin::new(st.sqs.clone(), format!("{}handoff-", st.ctx.prefix));
+    let admin = SqsQueueAdmin::new(st.sqs.clone(), st.ctx.handoff_queue_prefix());
     let queue_of = |code: &'static str| {
         let store = st.store.clone();
         async move {
@@ -520,7 +520,9 @@ async fn a_partly_failed_forwarding_batch_retries_only_the_failures() {
                 .await
                 .expect("agency")
                 .expect("onboarded")
-                .queue_url
+                .queue
+                .expect("a queue")
+                .url
         }
     };
     let reonboard = |code: &'static str| {

@@ -1,6 +1,9 @@
 //! `lapor-admin`: agency onboarding and key rotation, run by an operator with AWS
 //! credentials for the stack's account (or against moto locally). No redeploy needed:
-//! hand-off queues are created here and the functions find them through the agency record.
+//! the functions find an agency's hand-off queue through its record. `onboard` creates the
+//! queues ahead of time and issues the key; without it, the forwarding function creates a
+//! body's queues when its first case is handed off, and the body needs `onboard` (or
+//! `rotate-key`) for a key to poll them.
 //!
 //! ```text
 //! lapor-admin onboard --table <ReportsTableName> --code kemenkes
@@ -14,7 +17,7 @@
 
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::sqs::SqsQueueAdmin;
-use lapor_shared::domain::agencies::DEFAULT_VISIBILITY_SECONDS;
+use lapor_shared::domain::agencies::{AgencyRecord, DEFAULT_VISIBILITY_SECONDS};
 use lapor_shared::domain::directory::{self, Agency, AgencyKind};
 use lapor_shared::ports::AgencyStore;
 use lapor_shared::usecases::onboarding::Onboarding;
@@ -65,6 +68,11 @@ fn agency_from_args(args: &Args, code: &str) -> Result<Agency, BoxError> {
     })
 }
 
+/// The hand-off queue of a record, or "-" before its first case.
+fn queue_url(record: &AgencyRecord) -> &str {
+    record.queue.as_ref().map_or("-", |q| q.url.as_str())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), BoxError> {
     let args = Args(std::env::args().skip(1).collect());
@@ -101,11 +109,12 @@ async fn main() -> Result<(), BoxError> {
                 match done.key {
                     // Shown once; only its hash is stored.
                     Some(key) => {
-                        println!("{}\t{}\t{}", a.code, key.as_str(), done.record.queue_url)
+                        println!("{}\t{}\t{}", a.code, key.as_str(), queue_url(&done.record))
                     }
                     None => println!(
                         "{}\t(already onboarded; key unchanged)\t{}",
-                        a.code, done.record.queue_url
+                        a.code,
+                        queue_url(&done.record)
                     ),
                 }
             }
@@ -126,8 +135,18 @@ async fn main() -> Result<(), BoxError> {
             let code = args.required("--code")?;
             match store.agency(&code).await? {
                 Some(a) => println!(
-                    "{}\t{}\t{:?}\tactive={}\tqueue={}\tdlq={}",
-                    a.code, a.name, a.kind, a.active, a.queue_url, a.dlq_url
+                    "{}\t{}\t{:?}\tactive={}\tkey={}\tqueue={}\tdlq={}",
+                    a.code,
+                    a.name,
+                    a.kind,
+                    a.active,
+                    if a.current_key_hash.is_some() {
+                        "issued"
+                    } else {
+                        "none"
+                    },
+                    queue_url(&a),
+                    a.queue.as_ref().map_or("-", |q| q.dlq_url.as_str())
                 ),
                 None => {
                     eprintln!("{code} is not onboarded");

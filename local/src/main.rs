@@ -1,5 +1,5 @@
 //! `lapor-local`: provisions the template's resources on a local AWS endpoint (moto),
-//! onboards the agency directory, serves the HTTP API on 127.0.0.1 and drives the
+//! registers the agency directory, serves the HTTP API on 127.0.0.1 and drives the
 //! template's SQS event sources and schedules. Started by `scripts/run`, which also
 //! starts moto.
 
@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use lapor_local::{auth::DevAuth, events, provision, server, stack, template::Template};
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
-use lapor_shared::adapters::sqs::SqsQueueAdmin;
 use lapor_shared::usecases::onboarding::Onboarding;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -45,35 +44,26 @@ async fn main() -> Result<(), BoxError> {
         tracing::info!(logical_id = %id, physical = %name, "resource ready");
     }
 
-    // The agency directory, onboarded as an operator would with `lapor-admin onboard --all`.
+    // Every body of the directory gets a dev key, in a few batch writes; its hand-off queue
+    // is created when its first case is forwarded, as in production (an operator may create
+    // them ahead with `lapor-admin onboard --all`).
     let table = physical
         .refs
         .get("ReportsTable")
         .ok_or("the template has no ReportsTable")?;
     let store = DynamoReportStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
-    let queue_admin = SqsQueueAdmin::new(
-        aws_sdk_sqs::Client::new(&config),
-        format!("{prefix}handoff-"),
-    );
     let onboarding = Onboarding {
         store: &store,
-        queues: &queue_admin,
+        queues: &(),
     };
     let now = time::OffsetDateTime::now_utc();
-    let mut agency_keys = serde_json::Map::new();
-    for a in lapor_shared::domain::directory::agencies() {
-        let done = onboarding.onboard(a, LOCAL_VISIBILITY_SECONDS, now).await?;
-        let key = match done.key {
-            Some(k) => k.as_str().to_string(),
-            // Onboarded by an earlier run on the same moto: issue a fresh key.
-            None => onboarding
-                .rotate_key(&a.code, 0, now)
-                .await?
-                .as_str()
-                .to_string(),
-        };
-        agency_keys.insert(a.code.clone(), key.into());
-    }
+    let keys = onboarding
+        .register_all(lapor_shared::domain::directory::agencies(), now)
+        .await?;
+    let agency_keys: serde_json::Map<String, serde_json::Value> = keys
+        .into_iter()
+        .map(|(code, key)| (code, key.as_str().into()))
+        .collect();
 
     let auth = Arc::new(DevAuth::random()?);
     let ttl = Duration::from_secs(12 * 3600);
@@ -94,6 +84,10 @@ async fn main() -> Result<(), BoxError> {
     let graph = lapor_local::fake_graph::FakeGraph::start().await?;
     let mut refs = physical.refs.clone();
     refs.extend(graph.template_refs());
+    refs.insert(
+        "HandoffVisibilitySeconds".into(),
+        LOCAL_VISIBILITY_SECONDS.to_string(),
+    );
 
     let functions = template.functions();
     let routes = template.routes();

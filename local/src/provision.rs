@@ -344,10 +344,19 @@ pub async fn create_buckets(
     Ok(names)
 }
 
+/// The template parameter naming the agencies' hand-off queues.
+pub const HANDOFF_QUEUE_PREFIX_PARAMETER: &str = "HandoffQueuePrefix";
+
+/// The name prefix of the agencies' hand-off queues of the stack `prefix`.
+pub fn handoff_queue_prefix(prefix: &str) -> String {
+    format!("{prefix}handoff-")
+}
+
 /// What the template's resources are called on the endpoint.
 #[derive(Debug, Clone, Default)]
 pub struct Physical {
-    /// Logical id → what `!Ref` resolves to: a table's name, a queue's URL, a bucket's name.
+    /// Logical id → what `!Ref` resolves to: a table's name, a queue's URL, a bucket's name;
+    /// and `HandoffQueuePrefix`, this stack's prefix of the agencies' queues.
     pub refs: BTreeMap<String, String>,
     /// Queue logical id → queue ARN (what `!GetAtt X.Arn` resolves to).
     pub queue_arns: BTreeMap<String, String>,
@@ -389,6 +398,11 @@ pub async fn provision(
         refs.insert(id.clone(), q.url);
         queue_arns.insert(id, q.arn);
     }
+    // The agencies' hand-off queues are made outside the template, under this stack's prefix.
+    refs.insert(
+        HANDOFF_QUEUE_PREFIX_PARAMETER.into(),
+        handoff_queue_prefix(prefix),
+    );
     let mut stream_arns = BTreeMap::new();
     for spec in template.tables() {
         let (true, Some(name)) = (spec.stream_view_type.is_some(), refs.get(&spec.logical_id))

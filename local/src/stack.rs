@@ -71,6 +71,10 @@ impl Stack {
                 self.http
                     .insert(name, http((), |_, r| list_categories::handle(r)));
             }
+            "list-regions" => {
+                self.http
+                    .insert(name, http((), |_, r| list_regions::handle(r)));
+            }
             "attachment-upload" => {
                 let h = http(attachment_upload::build(config, env)?, |s, r| async move {
                     attachment_upload::handle(&s, r).await

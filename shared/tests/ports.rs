@@ -38,7 +38,7 @@ fn report(n: RegistrationNumber, status: Status, due: Option<Date>) -> Report {
 
 /// What every adapter of a port must do.
 mod contract {
-    use lapor_shared::domain::agencies::{AgencyRecord, ApiKeyRecord};
+    use lapor_shared::domain::agencies::{AgencyRecord, ApiKeyRecord, HandoffQueue};
     use lapor_shared::domain::cases::{Case, Handoff, HandoffKind};
     use lapor_shared::domain::directory::AgencyKind;
     use lapor_shared::domain::identity::{Nik, Phone};
@@ -341,9 +341,11 @@ mod contract {
             name: "Kementerian Kesehatan".into(),
             kind: AgencyKind::Ministry,
             region: None,
-            queue_url: "https://q/lapor-handoff-kemenkes.fifo".into(),
-            dlq_url: "https://q/lapor-handoff-kemenkes-dlq.fifo".into(),
-            current_key_hash: "b".repeat(64),
+            queue: Some(HandoffQueue {
+                url: "https://q/lapor-handoff-kemenkes.fifo".into(),
+                dlq_url: "https://q/lapor-handoff-kemenkes-dlq.fifo".into(),
+            }),
+            current_key_hash: Some("b".repeat(64)),
             onboarded_at: now,
             active: true,
         };

@@ -59,10 +59,15 @@ impl Ctx {
         let physical = lapor_local::provision::provision(&config, &template(), &prefix, Some(1))
             .await
             .expect("tables and queues created on moto");
+        let mut tables = physical.refs.clone();
+        tables.insert(
+            "HandoffVisibilitySeconds".into(),
+            TEST_HANDOFF_VISIBILITY.to_string(),
+        );
         Ctx {
             config,
             dynamodb,
-            tables: physical.refs.clone(),
+            tables,
             physical,
             prefix,
         }
@@ -70,6 +75,11 @@ impl Ctx {
 
     pub fn table(&self) -> String {
         self.tables["ReportsTable"].clone()
+    }
+
+    /// The name prefix of this context's agency hand-off queues.
+    pub fn handoff_queue_prefix(&self) -> String {
+        lapor_local::provision::handoff_queue_prefix(&self.prefix)
     }
 
     /// The environment the template declares for the function `logical_id`, resolved to
@@ -284,7 +294,7 @@ impl Stack {
         let ctx = Ctx::new().await;
         let store = DynamoReportStore::new(ctx.dynamodb.clone(), ctx.table());
         let sqs = aws_sdk_sqs::Client::new(&ctx.config);
-        let admin = SqsQueueAdmin::new(sqs.clone(), format!("{}handoff-", ctx.prefix));
+        let admin = SqsQueueAdmin::new(sqs.clone(), ctx.handoff_queue_prefix());
         let mut keys = HashMap::new();
         for code in agencies {
             let done = onboard_agency(&store, &admin, code).await;
@@ -367,6 +377,30 @@ impl Stack {
 
     pub fn analyst(&self) -> String {
         self.staff("analyst")
+    }
+
+    /// Registers bodies of the directory the way the local run does: a key each and no
+    /// hand-off queue until their first case.
+    pub async fn register(&mut self, codes: &[&str]) {
+        let agencies: Vec<_> = codes
+            .iter()
+            .map(|c| {
+                lapor_shared::domain::directory::agency(c)
+                    .expect("agency in the directory")
+                    .clone()
+            })
+            .collect();
+        let onboarding = lapor_shared::usecases::onboarding::Onboarding {
+            store: &self.store,
+            queues: &(),
+        };
+        let keys = onboarding
+            .register_all(&agencies, time::OffsetDateTime::now_utc())
+            .await
+            .expect("registered");
+        for (code, key) in keys {
+            self.keys.insert(code, key.as_str().to_string());
+        }
     }
 
     pub fn agency(&self, code: &str) -> String {

@@ -231,7 +231,21 @@ impl Wa {
             photo_reply.starts_with("Lampiran diterima (1)"),
             "{photo_reply}"
         );
-        assert!(self.say(SITI, "Jawa Barat").await.contains("nama lengkap"));
+        assert!(
+            self.say(SITI, "Jawa Barat")
+                .await
+                .contains("kabupaten atau kota")
+        );
+        assert!(
+            self.say(SITI, "bandung")
+                .await
+                .contains("Kota Bandung (3273)")
+        );
+        assert!(
+            self.say(SITI, "kota bandung")
+                .await
+                .contains("nama lengkap")
+        );
         assert!(self.say(SITI, "Siti Rahmawati").await.contains("NIK"));
         assert!(self.say(SITI, NIK).await.contains("Rahasia"));
         assert!(self.say(SITI, "1").await.contains("SETUJU"));
@@ -391,6 +405,8 @@ async fn a_lapor_conversation_creates_a_report_with_a_photo() {
     assert_eq!(full["category"], "pertanahan");
     assert_eq!(full["description"], DESCRIPTION);
     assert_eq!(full["location"]["province_code"], "32");
+    assert_eq!(full["location"]["regency_code"], "3273");
+    assert_eq!(full["location"]["regency_name"], "Kota Bandung");
     assert_eq!(full["privacy"], "standard");
     let attachments = full["attachments"].as_array().unwrap();
     assert_eq!(attachments.len(), 1);

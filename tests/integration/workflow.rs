@@ -8,7 +8,7 @@ use std::time::Duration;
 use lambda_http::RequestExt;
 
 use lapor_integration_tests::*;
-use lapor_shared::adapters::sqs::SqsQueues;
+use lapor_shared::adapters::sqs::{SqsQueueAdmin, SqsQueues};
 use lapor_shared::domain::cases::Handoff;
 use lapor_shared::domain::error::StoreError;
 use lapor_shared::domain::regno::RegistrationNumber;
@@ -77,7 +77,17 @@ async fn report_to_two_agencies_to_completed() {
         .iter()
         .map(|a| a["code"].as_str().unwrap())
         .collect();
-    assert_eq!(suggested, ["kemensos", "pemprov-32"]);
+    // The ministry of the category, then the city the report names (Kota Bandung) and its
+    // province.
+    assert_eq!(suggested, ["kemensos", "pemkot-3273", "pemprov-32"]);
+    let names: Vec<&str> = row["suggested_agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[1], "Pemerintah Kota Bandung");
+    assert_eq!(row["location"]["regency_name"], "Kota Bandung");
 
     // forward only from in_analysis
     let v = st
@@ -607,10 +617,13 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         st.ctx.tables["NotificationQueue"].clone(),
     );
     let crashing = CrashAfterSend(&st.store);
+    let admin = SqsQueueAdmin::new(st.sqs.clone(), st.ctx.handoff_queue_prefix());
     let first = Forwarding {
         outbox: &crashing,
         agencies: &st.store,
         queues: &queues,
+        admin: &admin,
+        visibility_seconds: TEST_HANDOFF_VISIBILITY,
         notifications: &notifications,
     };
     let r = first.drain(&mut cache, &n).await;
@@ -622,6 +635,8 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         outbox: &st.store,
         agencies: &st.store,
         queues: &dying,
+        admin: &admin,
+        visibility_seconds: TEST_HANDOFF_VISIBILITY,
         notifications: &notifications,
     };
     let r = second.drain(&mut cache, &n).await;
@@ -665,7 +680,11 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(st.queue_depth(&rec.queue_url).await, (1, 0), "{agency}");
+        assert_eq!(
+            st.queue_depth(&rec.queue.unwrap().url).await,
+            (1, 0),
+            "{agency}"
+        );
         let cases = st.poll_until_cases(agency, WAIT).await;
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0]["case_id"], format!("{number}.{agency}"));
@@ -1104,6 +1123,70 @@ async fn sample_events_drive_the_new_functions() {
         .await
         .unwrap();
     assert_eq!(out["failed"], 0);
+}
+
+#[tokio::test]
+async fn a_body_gets_its_queue_with_its_first_case() {
+    let mut st = Stack::start(&["kemensos"], true).await;
+    let code = "pemkot-3273";
+    st.register(&[code]).await;
+    let record = || async {
+        lapor_shared::ports::AgencyStore::agency(&st.store, code)
+            .await
+            .unwrap()
+            .expect("registered")
+    };
+    assert_eq!(record().await.queue, None);
+    // Registered, no case yet: its poll answers, empty.
+    let (s, v) = st
+        .call(
+            "GET",
+            "/v1/agency/cases",
+            &[("authorization", &st.agency(code))],
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["cases"], json!([]));
+
+    let (number, _) = forwarded(&st, "infrastruktur", &[code]).await;
+    let cases = st.poll_until_cases(code, WAIT).await;
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    assert_eq!(cases[0]["case_id"], format!("{number}.{code}"));
+
+    // The queue the forwarding function created: this stack's prefix, the dead-letter queue
+    // as onboarding makes it, the visibility timeout of the template's parameter.
+    let queue = record().await.queue.expect("a queue with the first case");
+    let prefix = st.ctx.handoff_queue_prefix();
+    assert!(
+        queue.url.ends_with(&format!("{prefix}{code}.fifo")),
+        "{}",
+        queue.url
+    );
+    assert!(queue.dlq_url.ends_with(&format!("{prefix}{code}-dlq.fifo")));
+    let attributes = st
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&queue.url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap_or_default();
+    let attr = |k: &str| {
+        attributes
+            .get(&aws_sdk_sqs::types::QueueAttributeName::from(k))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        attr("VisibilityTimeout"),
+        TEST_HANDOFF_VISIBILITY.to_string()
+    );
+    assert!(attr("RedrivePolicy").contains(&format!("{prefix}{code}-dlq.fifo")));
+    // Its key kept working through it: registering gave the key, the first case the queue.
+    assert!(record().await.current_key_hash.is_some());
 }
 
 #[tokio::test]

@@ -260,7 +260,8 @@ try {
     await citizen.fill('#r-description', 'Ijazah anak saya ditahan oleh sekolah karena tunggakan biaya, padahal sudah lulus sejak tahun lalu.');
     await citizen.selectOption('#r-category', 'pendidikan');
     await citizen.selectOption('#r-province', '31');
-    await citizen.fill('#r-regency', '31.71');
+    await citizen.waitForSelector('#r-regency option[value="3171"]', { state: 'attached' });
+    await citizen.selectOption('#r-regency', '3171');
     await citizen.fill('#r-address', 'Jl. Medan Merdeka Selatan, Jakarta Pusat');
     await citizen.fill('#r-incident', '2026-10-01');
     await citizen.check('input[name=privacy][value=confidential]');
@@ -324,6 +325,7 @@ try {
     await track.waitForSelector('#full:not([hidden])');
     assert((await track.textContent('#timeline')).includes('Laporan diterima'), 'timeline');
     assert((await track.textContent('#c-title')) === 'Ijazah ditahan sekolah', 'content');
+    assert((await track.textContent('#full')).includes('DKI Jakarta · Kota Administrasi Jakarta Pusat'), 'the regency by name, not its code');
     assert(!(await track.textContent('main')).includes('3171015208900001'), 'no identity in the full view');
     // The attachment link (presigned, from the API with the token).
     await track.click('#c-attachments button');

@@ -124,6 +124,13 @@ export function categories() {
   return categoriesPromise;
 }
 
+let regionsPromise = null;
+/** The provinces with their regencies and cities (`GET /v1/regions`, fetched once). */
+export function regions() {
+  regionsPromise ??= api('/v1/regions').then((r) => r.provinces).catch((e) => { regionsPromise = null; throw e; });
+  return regionsPromise;
+}
+
 // ---- DOM ----
 
 /** `h('p', {class: 'x', 'data-en': 'Hello'}, 'Halo', child...)`: an element; strings become

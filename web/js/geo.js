@@ -1,6 +1,6 @@
 // The 38 provinces (Kemendagri codes), as in shared/data/provinces.json (the end-to-end
-// test checks that the two lists agree). Regencies have no name list in the repository:
-// the form takes the four-digit code (the first four digits of a KTP's NIK).
+// test checks that the two lists agree). Regencies and cities come from GET /v1/regions;
+// a report's location carries their names.
 export const PROVINCES = [
   ["11", "Aceh"],
   ["12", "Sumatera Utara"],
@@ -42,10 +42,11 @@ export const PROVINCES = [
   ["96", "Papua Barat Daya"],
 ];
 
-/** A location in words: `DKI Jakarta · 31.71 · Jl. Kebon Sirih` (absent parts left out). */
+/** A location in words: `Jawa Barat · Kota Bandung · Jl. Asia Afrika` (absent parts left out). */
 export function locationText(loc) {
   if (!loc) return '–';
   const p = PROVINCES.find(([c]) => c === loc.province_code);
-  const regency = loc.regency_code ? `${loc.regency_code.slice(0, 2)}.${loc.regency_code.slice(2)}` : null;
-  return [p ? p[1] : loc.province_code, regency, loc.address].filter(Boolean).join(' · ');
+  const province = loc.province_name || (p ? p[1] : loc.province_code);
+  const regency = loc.regency_name || loc.regency_code;
+  return [province, regency, loc.address].filter(Boolean).join(' · ');
 }

@@ -2,7 +2,7 @@
 // /v1/staff/desk-reports). Control names are the API's field paths (`reporter.nik`,
 // `location.province_code`), so an error's `field` finds its control.
 
-import { applyLang, categories, h, $, $$, L, todayWib } from './core.js';
+import { applyLang, categories, h, $, $$, L, regions, todayWib } from './core.js';
 import { PROVINCES } from './geo.js';
 import { Attachments } from './upload.js';
 
@@ -51,9 +51,11 @@ function fieldsHtml(p, { forDesk }) {
       </select>
     </div>
     <div class="field">
-      <label class="label" for="${p}regency" data-en="Regency/city code">Kode kabupaten/kota</label>
-      <input id="${p}regency" name="location.regency_code" inputmode="numeric" pattern="[0-9]{2}\\.?[0-9]{2}" maxlength="5" autocomplete="off" aria-describedby="${p}regency-hint" placeholder="31.71">
-      <p class="hint" id="${p}regency-hint" data-en="Four digits, e.g. 31.71 for Central Jakarta. If it happened where ${you[1] === 'you' ? 'you live' : 'the reporter lives'}, they are the first four digits of the NIK.">Empat angka, misalnya 31.71 untuk Jakarta Pusat. Jika kejadiannya di tempat tinggal ${you[0]}, kodenya adalah empat angka pertama NIK.</p>
+      <label class="label" for="${p}regency" data-en="Regency or city">Kabupaten/kota</label>
+      <select id="${p}regency" name="location.regency_code" aria-describedby="${p}regency-hint" disabled>
+        <option value="" data-en="— Choose the province first —">— Pilih provinsi dahulu —</option>
+      </select>
+      <p class="hint" id="${p}regency-hint" data-en="The regency or city government is involved as well.">Pemerintah kabupaten/kota juga dilibatkan.</p>
     </div>
   </div>
   <div class="field">
@@ -131,17 +133,34 @@ export function mountReportForm(form, { prefix = 'r-', forDesk = false } = {}) {
   document.addEventListener('langchange', count);
   count();
 
-  // A regency code from the NIK when the province matches and the field is empty.
+  // The regencies and cities of the chosen province, by name; the one of the NIK (its first
+  // four digits) chosen when the province matches and none is chosen yet.
   const nik = form.elements['reporter.nik'];
   const regency = form.elements['location.regency_code'];
   const province = form.elements['location.province_code'];
   const suggest = () => {
-    if (!regency.value && /^\d{16}$/.test(nik.value) && nik.value.slice(0, 2) === province.value) {
-      regency.value = `${nik.value.slice(0, 2)}.${nik.value.slice(2, 4)}`;
+    const fromNik = /^\d{16}$/.test(nik.value) ? nik.value.slice(0, 4) : '';
+    if (!regency.value && fromNik.slice(0, 2) === province.value
+        && [...regency.options].some((o) => o.value === fromNik)) regency.value = fromNik;
+  };
+  const fillRegencies = async () => {
+    const chosen = province.value;
+    const keep = regency.value;
+    regency.replaceChildren(h('option', { value: '', 'data-en': chosen ? '— Choose a regency or city (optional) —' : '— Choose the province first —' },
+      chosen ? '— Pilih kabupaten/kota (opsional) —' : '— Pilih provinsi dahulu —'));
+    regency.disabled = !chosen;
+    if (chosen) {
+      try {
+        const p = (await regions()).find((r) => r.code === chosen);
+        for (const r of p ? p.regencies : []) regency.append(h('option', { value: r.code }, r.name));
+        if (keep.startsWith(chosen)) regency.value = keep;
+      } catch { /* without the list the field stays empty: a location needs no regency */ }
     }
+    applyLang(regency);
+    suggest();
   };
   nik.addEventListener('change', suggest);
-  province.addEventListener('change', suggest);
+  province.addEventListener('change', fillRegencies);
 
   applyLang(slot);
   categories().then((cats) => {
@@ -182,6 +201,7 @@ export function mountReportForm(form, { prefix = 'r-', forDesk = false } = {}) {
       attachments.reset();
       syncPrivacy();
       count();
+      fillRegencies();
     },
   };
 }

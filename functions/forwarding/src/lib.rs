@@ -8,8 +8,9 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent};
 use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
+use lapor_shared::adapters::env::ConfigError;
 use lapor_shared::adapters::env::Env;
-use lapor_shared::adapters::sqs::{self, SqsNotificationQueue, SqsQueues};
+use lapor_shared::adapters::sqs::{self, SqsNotificationQueue, SqsQueueAdmin, SqsQueues};
 use lapor_shared::http::sqs::{Consumer, Order, partial_batch};
 use lapor_shared::usecases::forwarding::{Batch, ForwardError, Forwarding};
 use serde_json::Value;
@@ -21,28 +22,47 @@ pub const SWEEP_LIMIT: u32 = 200;
 pub struct State {
     pub store: DynamoReportStore,
     pub queues: SqsQueues,
+    /// Creates an agency's hand-off queues when its first case is handed off.
+    pub admin: SqsQueueAdmin,
+    pub visibility_seconds: i32,
     pub notifications: SqsNotificationQueue,
 }
 
 /// From the process's SDK configuration and the environment the template declares
-/// (`TABLE_NAME`, `NOTIFICATION_QUEUE_URL`): the same in Lambda and in `lapor-local`.
+/// (`TABLE_NAME`, `NOTIFICATION_QUEUE_URL`, `HANDOFF_QUEUE_PREFIX`,
+/// `HANDOFF_VISIBILITY_SECONDS`): the same in Lambda and in `lapor-local`.
 pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
     let sqs = sqs::client(config);
+    let visibility_seconds = env
+        .require("HANDOFF_VISIBILITY_SECONDS")?
+        .parse()
+        .map_err(|_| ConfigError::Invalid("HANDOFF_VISIBILITY_SECONDS".into()))?;
     Ok(State {
         store: DynamoReportStore::configured(config, env)?,
         queues: SqsQueues::new(sqs.clone()),
+        admin: SqsQueueAdmin::new(sqs.clone(), env.require("HANDOFF_QUEUE_PREFIX")?),
+        visibility_seconds,
         notifications: SqsNotificationQueue::new(sqs, env.require("NOTIFICATION_QUEUE_URL")?),
     })
 }
 
+type Ports<'a> = Forwarding<
+    'a,
+    DynamoReportStore,
+    DynamoReportStore,
+    SqsQueues,
+    SqsQueueAdmin,
+    SqsNotificationQueue,
+>;
+
 impl State {
-    fn forwarding(
-        &self,
-    ) -> Forwarding<'_, DynamoReportStore, DynamoReportStore, SqsQueues, SqsNotificationQueue> {
+    fn forwarding(&self) -> Ports<'_> {
         Forwarding {
             outbox: &self.store,
             agencies: &self.store,
             queues: &self.queues,
+            admin: &self.admin,
+            visibility_seconds: self.visibility_seconds,
             notifications: &self.notifications,
         }
     }
@@ -50,8 +70,7 @@ impl State {
 
 /// The forwarding queue's messages of one batch.
 struct Triggers<'a> {
-    forwarding:
-        Forwarding<'a, DynamoReportStore, DynamoReportStore, SqsQueues, SqsNotificationQueue>,
+    forwarding: Ports<'a>,
     batch: Batch,
 }
 

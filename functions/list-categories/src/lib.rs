@@ -4,7 +4,7 @@ use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Error, Request, Response};
 use lapor_shared::http::error::respond;
 use lapor_shared::http::request::{lang, reply};
-use lapor_shared::usecases::reports::categories;
+use lapor_shared::usecases::directory::categories;
 
 pub async fn handle(req: Request) -> Result<Response<Body>, Error> {
     let lang = lang(&req);

@@ -29,7 +29,8 @@ use crate::domain::error::StoreError;
 use crate::domain::regno::RegistrationNumber;
 use crate::ports::{ForwardingTrigger, HandoffQueues, QueueAdmin, QueuedMessage, ReceiptOutcome};
 
-/// The name prefix of every agency hand-off queue (the template's IAM grants by it).
+/// The default name prefix of the agency hand-off queues (the template's
+/// `HandoffQueuePrefix`; its IAM grants by it).
 pub const HANDOFF_QUEUE_PREFIX: &str = "lapor-handoff-";
 /// Deliveries of one message before it moves to the agency's dead-letter queue.
 pub const HANDOFF_MAX_RECEIVE_COUNT: u32 = 50;

@@ -12,17 +12,44 @@ pub const KEY_PREFIX: &str = "lapor_ak_";
 /// hidden before it reappears.
 pub const DEFAULT_VISIBILITY_SECONDS: i32 = 300;
 
+/// An agency's hand-off queue and its dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoffQueue {
+    pub url: String,
+    pub dlq_url: String,
+}
+
+/// An agency the service knows: from the directory, with what onboarding gave it. A queue
+/// is created when its first case is handed off (or eagerly by `lapor-admin onboard`); a key
+/// when an operator issues one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgencyRecord {
     pub code: String,
     pub name: String,
     pub kind: AgencyKind,
     pub region: Option<String>,
-    pub queue_url: String,
-    pub dlq_url: String,
-    pub current_key_hash: String,
+    /// `None` until the agency's first case is handed off.
+    pub queue: Option<HandoffQueue>,
+    /// The hash of the key that works now; `None` until one is issued.
+    pub current_key_hash: Option<String>,
     pub onboarded_at: OffsetDateTime,
     pub active: bool,
+}
+
+impl AgencyRecord {
+    /// A directory agency without queue and key yet.
+    pub fn registered(agency: &crate::domain::directory::Agency, now: OffsetDateTime) -> Self {
+        Self {
+            code: agency.code.clone(),
+            name: agency.name.clone(),
+            kind: agency.kind,
+            region: agency.region.clone(),
+            queue: None,
+            current_key_hash: None,
+            onboarded_at: now,
+            active: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,13 @@
-//! Categories, the agencies behind them and the routing rules, as data
-//! (`shared/data/*.json`): the 14 central ministries and agencies of the categories and the
-//! 38 provincial governments. Regency and city governments are added as data (kind `pemda`,
-//! `region` = their four-digit code) without code changes.
+//! Categories, the agencies behind them and the routing rules, as data: the central
+//! ministries and agencies of the categories and the 38 provincial governments
+//! (`shared/data/agencies.json`), and the government of each of the 514 regencies and cities
+//! (from `shared/data/regions/regencies.csv`: `pemkab-<code>` for a kabupaten,
+//! `pemkot-<code>` for a kota, kind `pemda`, `region` = the four-digit code).
 
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
+
+use crate::domain::geo;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Agency {
@@ -40,12 +43,28 @@ struct Directory {
 static DIRECTORY: OnceLock<Directory> = OnceLock::new();
 
 fn directory() -> &'static Directory {
-    DIRECTORY.get_or_init(|| Directory {
-        agencies: serde_json::from_str(include_str!("../../data/agencies.json"))
-            .unwrap_or_default(),
-        categories: serde_json::from_str(include_str!("../../data/categories.json"))
-            .unwrap_or_default(),
+    DIRECTORY.get_or_init(|| {
+        let mut agencies: Vec<Agency> =
+            serde_json::from_str(include_str!("../../data/agencies.json")).unwrap_or_default();
+        agencies.extend(geo::regencies().iter().map(regency_government));
+        Directory {
+            agencies,
+            categories: serde_json::from_str(include_str!("../../data/categories.json"))
+                .unwrap_or_default(),
+        }
     })
+}
+
+/// The government of a regency or city: `Pemerintah Kabupaten Bandung` (`pemkab-3204`),
+/// `Pemerintah Kota Bandung` (`pemkot-3273`).
+fn regency_government(r: &geo::Regency) -> Agency {
+    let prefix = if r.is_city() { "pemkot" } else { "pemkab" };
+    Agency {
+        code: format!("{prefix}-{}", r.code),
+        name: format!("Pemerintah {}", r.name),
+        kind: AgencyKind::Pemda,
+        region: Some(r.code.clone()),
+    }
 }
 
 pub fn categories() -> &'static [Category] {
@@ -76,9 +95,9 @@ pub fn regional_government(region: &str) -> Option<&'static Agency> {
         .find(|a| a.kind == AgencyKind::Pemda && a.region.as_deref() == Some(region))
 }
 
-/// The routing rule: the category's default agencies, then the regional
-/// government of the location (the regency or city when the directory has it, otherwise the
-/// province). Analysts see this as a suggestion and may forward anywhere.
+/// The routing rule: the category's default agencies, then the regional governments of the
+/// location: the regency's or city's when the report names one, and the province's.
+/// Analysts see this as a suggestion and may forward anywhere.
 pub fn suggest(
     category: Option<&str>,
     province_code: Option<&str>,
@@ -93,10 +112,11 @@ pub fn suggest(
                 .collect()
         })
         .unwrap_or_default();
-    let regional = regency_code
-        .and_then(regional_government)
-        .or_else(|| province_code.and_then(regional_government));
-    if let Some(r) = regional {
+    let regional = [
+        regency_code.and_then(regional_government),
+        province_code.and_then(regional_government),
+    ];
+    for r in regional.into_iter().flatten() {
         if !out.iter().any(|a| a.code == r.code) {
             out.push(r);
         }
@@ -127,13 +147,40 @@ mod tests {
     }
 
     #[test]
+    fn every_regency_and_city_has_its_government() {
+        let regional: Vec<_> = agencies()
+            .iter()
+            .filter(|a| a.region.as_ref().is_some_and(|r| r.len() == 4))
+            .collect();
+        assert_eq!(regional.len(), 514);
+        let kota = agency("pemkot-3273").unwrap();
+        assert_eq!(
+            (kota.name.as_str(), kota.kind, kota.region.as_deref()),
+            ("Pemerintah Kota Bandung", AgencyKind::Pemda, Some("3273"))
+        );
+        assert_eq!(
+            agency("pemkab-3204").unwrap().name,
+            "Pemerintah Kabupaten Bandung"
+        );
+        assert_eq!(
+            regional_government("3273").map(|a| a.code.as_str()),
+            Some("pemkot-3273")
+        );
+    }
+
+    #[test]
     fn routing_suggests_category_agencies_then_the_region() {
         let s: Vec<_> = suggest(Some("kesehatan"), Some("31"), Some("3171"))
             .iter()
             .map(|a| a.code.as_str())
             .collect();
-        assert_eq!(s.last(), Some(&"pemprov-31"));
+        assert_eq!(s[s.len() - 2..], ["pemkot-3171", "pemprov-31"]);
         assert!(s.contains(&"kemenkes"));
+        let bandung: Vec<_> = suggest(Some("pendidikan"), Some("32"), Some("3204"))
+            .iter()
+            .map(|a| a.code.as_str())
+            .collect();
+        assert_eq!(bandung[bandung.len() - 2..], ["pemkab-3204", "pemprov-32"]);
         assert_eq!(
             suggest(None, Some("52"), None)
                 .iter()

@@ -35,7 +35,7 @@ pub enum FieldIssue {
     TooMany {
         max: usize,
     },
-    /// An agency in the directory that has no hand-off queue yet.
+    /// An agency an operator switched off (it takes no more cases).
     AgencyNotOnboarded,
     /// A reference to a report that does not exist.
     UnknownReport,
@@ -134,10 +134,10 @@ impl FieldIssue {
             (FieldIssue::TooMany { max }, Lang::Id) => format!("Maksimal {max} item."),
             (FieldIssue::TooMany { max }, Lang::En) => format!("At most {max} items."),
             (FieldIssue::AgencyNotOnboarded, Lang::Id) => {
-                "Instansi ini belum terhubung dengan layanan Lapor.".into()
+                "Instansi ini tidak lagi menerima laporan melalui layanan Lapor.".into()
             }
             (FieldIssue::AgencyNotOnboarded, Lang::En) => {
-                "This agency is not connected to Lapor yet.".into()
+                "This agency no longer takes reports through Lapor.".into()
             }
             (FieldIssue::UnknownReport, Lang::Id) => {
                 "Tidak ada laporan dengan nomor registrasi ini.".into()

@@ -206,7 +206,13 @@ pub fn validate_submission(
             }
         };
         let regency = l.regency_code.and_then(|r| match geo::normalise_regency(r.trim()) {
-            Some(r) if province.as_deref().is_none_or(|p| r.starts_with(p)) => Some(r),
+            // A regency or city that exists, in the chosen province.
+            Some(r)
+                if geo::regency(&r).is_some()
+                    && province.as_deref().is_none_or(|p| r.starts_with(p)) =>
+            {
+                Some(r)
+            }
             Some(_) => {
                 e.push(FieldError::new(
                     "location.regency_code",

@@ -203,6 +203,13 @@ pub trait AgencyStore: Send + Sync {
         agency: &AgencyRecord,
         keys: &[ApiKeyRecord],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes many agencies with their keys, in as few requests as the store allows; not
+    /// all or nothing, but every item is written before it answers `Ok`.
+    fn save_agencies(
+        &self,
+        agencies: &[(AgencyRecord, Vec<ApiKeyRecord>)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A message received from a queue.

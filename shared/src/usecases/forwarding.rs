@@ -11,48 +11,46 @@ use crate::domain::agencies::AgencyRecord;
 use crate::domain::cases::{DrainRequest, Handoff, HandoffKind, NotificationMessage};
 use crate::domain::error::StoreError;
 use crate::domain::regno::RegistrationNumber;
-use crate::ports::{AgencyStore, HandoffQueues, NotificationQueue, OutboxStore};
+use crate::ports::{AgencyStore, HandoffQueues, NotificationQueue, OutboxStore, QueueAdmin};
+use crate::usecases::onboarding::{AdminError, Onboarding};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ForwardError {
     #[error("malformed forwarding message")]
     Malformed,
-    #[error("agency {0} is not onboarded")]
+    #[error("agency {0} is not in the directory")]
     UnknownAgency(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Agency records looked up once per invocation.
-#[derive(Default)]
-pub struct AgencyCache(HashMap<String, AgencyRecord>);
-
-impl AgencyCache {
-    async fn get<A: AgencyStore>(
-        &mut self,
-        store: &A,
-        code: &str,
-    ) -> Result<&AgencyRecord, ForwardError> {
-        if !self.0.contains_key(code) {
-            let rec = store
-                .agency(code)
-                .await?
-                .ok_or_else(|| ForwardError::UnknownAgency(code.to_string()))?;
-            self.0.insert(code.to_string(), rec);
+impl From<AdminError> for ForwardError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::UnknownAgency(code) | AdminError::NotOnboarded(code) => {
+                ForwardError::UnknownAgency(code)
+            }
+            AdminError::Store(e) => ForwardError::Store(e),
+            AdminError::Random => ForwardError::Store(StoreError::Other("random".into())),
         }
-        self.0
-            .get(code)
-            .ok_or_else(|| ForwardError::UnknownAgency(code.to_string()))
     }
 }
 
+/// Agency records with their queues, looked up (or created) once per invocation.
+#[derive(Default)]
+pub struct AgencyCache(HashMap<String, AgencyRecord>);
+
 /// The ports of the forwarding function: the outbox and its destinations, the agencies'
-/// queues and the citizens' notification queue.
+/// queues and the citizens' notification queue; and the queue admin that gives an agency
+/// its queue when its first case is handed off.
 #[derive(Clone, Copy)]
-pub struct Forwarding<'a, O, A, Q, N> {
+pub struct Forwarding<'a, O, A, Q, M, N> {
     pub outbox: &'a O,
     pub agencies: &'a A,
     pub queues: &'a Q,
+    pub admin: &'a M,
+    /// The visibility timeout of a queue created here.
+    pub visibility_seconds: i32,
     pub notifications: &'a N,
 }
 
@@ -63,13 +61,38 @@ pub struct Batch {
     drained: BTreeSet<RegistrationNumber>,
 }
 
-impl<O, A, Q, N> Forwarding<'_, O, A, Q, N>
+impl<O, A, Q, M, N> Forwarding<'_, O, A, Q, M, N>
 where
     O: OutboxStore,
     A: AgencyStore,
     Q: HandoffQueues,
+    M: QueueAdmin,
     N: NotificationQueue,
 {
+    /// The agency's record with its queue, from the cache or the store (creating the queue
+    /// at the agency's first case).
+    async fn agency<'c>(
+        &self,
+        cache: &'c mut AgencyCache,
+        handoff: &Handoff,
+    ) -> Result<&'c AgencyRecord, ForwardError> {
+        let code = handoff.agency.as_str();
+        if !cache.0.contains_key(code) {
+            let onboarding = Onboarding {
+                store: self.agencies,
+                queues: self.admin,
+            };
+            let record = onboarding
+                .with_queue(code, self.visibility_seconds, handoff.created_at)
+                .await?;
+            cache.0.insert(code.to_string(), record);
+        }
+        cache
+            .0
+            .get(code)
+            .ok_or_else(|| ForwardError::UnknownAgency(code.to_string()))
+    }
+
     /// Sends one outbox item and removes it from the outbox.
     pub async fn deliver(
         &self,
@@ -87,11 +110,15 @@ where
             tracing::info!(registration_number = %handoff.number, "notification queued");
             return Ok(());
         }
-        let agency = cache.get(self.agencies, &handoff.agency).await?;
+        let agency = self.agency(cache, handoff).await?;
+        let queue = agency
+            .queue
+            .as_ref()
+            .ok_or_else(|| ForwardError::UnknownAgency(handoff.agency.clone()))?;
         let body = handoff.message().to_json();
         self.queues
             .send(
-                &agency.queue_url,
+                &queue.url,
                 &body,
                 &handoff.case_id().to_string(),
                 &handoff.id.to_string(),

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod change;
 pub mod citizen;
 pub mod deadlines;
+pub mod directory;
 pub mod forwarding;
 pub mod notifications;
 pub mod onboarding;

@@ -4,8 +4,8 @@
 
 use time::OffsetDateTime;
 
-use crate::domain::agencies::{AgencyRecord, ApiKey, ApiKeyRecord};
-use crate::domain::directory::Agency;
+use crate::domain::agencies::{AgencyRecord, ApiKey, ApiKeyRecord, HandoffQueue};
+use crate::domain::directory::{self, Agency};
 use crate::domain::error::StoreError;
 use crate::ports::{AgencyStore, QueueAdmin};
 
@@ -36,8 +36,9 @@ pub struct Onboarded {
 }
 
 impl<S: AgencyStore, Q: QueueAdmin> Onboarding<'_, S, Q> {
-    /// Onboards an agency: its queue and dead-letter queue, its record, and a first key.
-    /// Running it again for an onboarded agency refreshes its name and queue and keeps its key.
+    /// Onboards an agency at once: its queue and dead-letter queue, its record, and a first
+    /// key. Running it again refreshes its name and queue and keeps its key; an agency
+    /// registered before without a key gets one.
     pub async fn onboard(
         &self,
         agency: &Agency,
@@ -45,41 +46,81 @@ impl<S: AgencyStore, Q: QueueAdmin> Onboarding<'_, S, Q> {
         now: OffsetDateTime,
     ) -> Result<Onboarded, AdminError> {
         let (store, queues) = (self.store, self.queues);
-        let (queue_url, dlq_url) = queues
+        let (url, dlq_url) = queues
             .ensure_handoff_queue(&agency.code, visibility_seconds)
             .await?;
         let existing = store.agency(&agency.code).await?;
-        let (key, key_hash, keys) = match &existing {
-            Some(e) => (None, e.current_key_hash.clone(), Vec::new()),
-            None => {
-                let key = ApiKey::generate().map_err(|_| AdminError::Random)?;
-                let hash = key.hash();
-                let rec = ApiKeyRecord {
-                    key_hash: hash.clone(),
-                    agency: agency.code.clone(),
-                    created_at: now,
-                    expires_at: None,
-                };
-                (Some(key), hash, vec![rec])
-            }
-        };
-        let record = AgencyRecord {
-            code: agency.code.clone(),
-            name: agency.name.clone(),
-            kind: agency.kind,
-            region: agency.region.clone(),
-            queue_url,
-            dlq_url,
-            current_key_hash: key_hash,
+        let mut record = AgencyRecord {
+            queue: Some(HandoffQueue { url, dlq_url }),
+            current_key_hash: existing.as_ref().and_then(|e| e.current_key_hash.clone()),
             onboarded_at: existing.as_ref().map_or(now, |e| e.onboarded_at),
-            active: true,
+            ..AgencyRecord::registered(agency, now)
+        };
+        let (key, keys) = match record.current_key_hash {
+            Some(_) => (None, Vec::new()),
+            None => {
+                let (key, rec) = new_key(&agency.code, now)?;
+                record.current_key_hash = Some(rec.key_hash.clone());
+                (Some(key), vec![rec])
+            }
         };
         store.save_agency(&record, &keys).await?;
         Ok(Onboarded { record, key })
     }
+
+    /// The record of an agency with its hand-off queue, creating the queue (and the record,
+    /// from the directory, without a key) when the agency has none yet: the forwarding
+    /// function's way to hand off an agency's first case. Creating the queue twice is fine.
+    pub async fn with_queue(
+        &self,
+        code: &str,
+        visibility_seconds: i32,
+        now: OffsetDateTime,
+    ) -> Result<AgencyRecord, AdminError> {
+        let existing = self.store.agency(code).await?;
+        if let Some(record) = existing.as_ref().filter(|r| r.queue.is_some()) {
+            return Ok(record.clone());
+        }
+        let agency =
+            directory::agency(code).ok_or_else(|| AdminError::UnknownAgency(code.into()))?;
+        let (url, dlq_url) = self
+            .queues
+            .ensure_handoff_queue(code, visibility_seconds)
+            .await?;
+        let record = AgencyRecord {
+            queue: Some(HandoffQueue { url, dlq_url }),
+            ..existing.unwrap_or_else(|| AgencyRecord::registered(agency, now))
+        };
+        self.store.save_agency(&record, &[]).await?;
+        tracing::info!(agency = %code, "hand-off queue created for the agency's first case");
+        Ok(record)
+    }
 }
 
 impl<S: AgencyStore, Q> Onboarding<'_, S, Q> {
+    /// Registers every agency of `agencies` with a fresh key and no queue yet (its queue comes
+    /// with its first case), in batches; for a new table (the local stack gives each agency
+    /// of the directory a dev key this way): a record there already is replaced.
+    pub async fn register_all(
+        &self,
+        agencies: &[Agency],
+        now: OffsetDateTime,
+    ) -> Result<Vec<(String, ApiKey)>, AdminError> {
+        let mut keys = Vec::with_capacity(agencies.len());
+        let mut batch = Vec::with_capacity(agencies.len());
+        for agency in agencies {
+            let (key, rec) = new_key(&agency.code, now)?;
+            let record = AgencyRecord {
+                current_key_hash: Some(rec.key_hash.clone()),
+                ..AgencyRecord::registered(agency, now)
+            };
+            batch.push((record, vec![rec]));
+            keys.push((agency.code.clone(), key));
+        }
+        self.store.save_agencies(&batch).await?;
+        Ok(keys)
+    }
+
     /// Issues a new key for an agency; the previous key keeps working for `grace_seconds`
     /// (0: it stops at once).
     pub async fn rotate_key(
@@ -93,21 +134,28 @@ impl<S: AgencyStore, Q> Onboarding<'_, S, Q> {
             .agency(code)
             .await?
             .ok_or_else(|| AdminError::NotOnboarded(code.to_string()))?;
-        let key = ApiKey::generate().map_err(|_| AdminError::Random)?;
-        let old = ApiKeyRecord {
-            key_hash: record.current_key_hash.clone(),
+        let (key, new) = new_key(code, now)?;
+        let old = record.current_key_hash.take().map(|hash| ApiKeyRecord {
+            key_hash: hash,
             agency: code.to_string(),
             created_at: record.onboarded_at,
             expires_at: Some(now.unix_timestamp() + grace_seconds.max(0)),
-        };
-        let new = ApiKeyRecord {
-            key_hash: key.hash(),
-            agency: code.to_string(),
-            created_at: now,
-            expires_at: None,
-        };
-        record.current_key_hash = new.key_hash.clone();
-        store.save_agency(&record, &[old, new]).await?;
+        });
+        record.current_key_hash = Some(new.key_hash.clone());
+        let keys: Vec<ApiKeyRecord> = old.into_iter().chain([new]).collect();
+        store.save_agency(&record, &keys).await?;
         Ok(key)
     }
+}
+
+/// A fresh key for `code` and its stored form.
+fn new_key(code: &str, now: OffsetDateTime) -> Result<(ApiKey, ApiKeyRecord), AdminError> {
+    let key = ApiKey::generate().map_err(|_| AdminError::Random)?;
+    let rec = ApiKeyRecord {
+        key_hash: key.hash(),
+        agency: code.to_string(),
+        created_at: now,
+        expires_at: None,
+    };
+    Ok((key, rec))
 }

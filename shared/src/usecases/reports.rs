@@ -1,11 +1,10 @@
-//! Reports on every channel: submitting one, looking one up, the categories.
+//! Reports on every channel: submitting one, looking one up, its attachments.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::calendar::{Calendar, WIB, format_date, format_wib, wib_date};
 use crate::domain::desk::{self, DeskQuota};
-use crate::domain::directory;
 use crate::domain::error::ApiError;
 use crate::domain::i18n::Lang;
 use crate::domain::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
@@ -16,7 +15,7 @@ use crate::domain::token::{TrackingToken, verify_token};
 use crate::ports::{AttachmentStore, CreateError, ReportStore, WorkflowStore};
 use crate::usecases::attachments::{self, Link, verify_and_keep};
 use crate::usecases::citizen::check_token;
-use crate::usecases::views::{AgencyView, FullView, StageView, full_view, stage};
+use crate::usecases::views::{FullView, StageView, full_view, stage};
 
 const MAX_ATTEMPTS: u32 = 8;
 
@@ -112,43 +111,6 @@ fn replay(
 pub enum ReportView {
     Stage(StageView),
     Full(Box<FullView>),
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CategoryView {
-    pub code: &'static str,
-    pub name_id: &'static str,
-    pub name_en: &'static str,
-    pub default_agencies: Vec<AgencyView>,
-}
-
-/// `GET /v1/categories`: the categories with their default agencies.
-#[derive(Debug, Clone, Serialize)]
-pub struct Categories {
-    pub categories: Vec<CategoryView>,
-}
-
-/// The categories with their default agencies (static data).
-pub fn categories() -> Categories {
-    Categories {
-        categories: directory::categories()
-            .iter()
-            .map(|c| CategoryView {
-                code: &c.code,
-                name_id: &c.name_id,
-                name_en: &c.name_en,
-                default_agencies: c
-                    .default_agencies
-                    .iter()
-                    .filter_map(|a| directory::agency(a))
-                    .map(|a| AgencyView {
-                        code: a.code.clone(),
-                        name: a.name.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
 }
 
 impl<S: ReportStore, A: AttachmentStore> Reports<'_, S, A> {

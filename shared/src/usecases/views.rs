@@ -7,11 +7,38 @@ use time::Date;
 
 use crate::domain::calendar::{format_date, format_wib};
 use crate::domain::directory;
+use crate::domain::geo;
 use crate::domain::i18n::Lang;
 use crate::domain::record::ReportRecord;
 use crate::domain::report::{
     Channel, EventType, Kind, Location, Privacy, Report, Reporter, Status, TimelineEvent,
 };
+
+/// Where the matter happened, with the names of the province and of the regency or city.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocationView {
+    pub province_code: String,
+    pub province_name: Option<&'static str>,
+    pub regency_code: Option<String>,
+    pub regency_name: Option<&'static str>,
+    pub address: Option<String>,
+}
+
+impl LocationView {
+    pub fn of(l: &Location) -> Self {
+        Self {
+            province_code: l.province_code.clone(),
+            province_name: geo::province(&l.province_code).map(|p| p.name.as_str()),
+            regency_code: l.regency_code.clone(),
+            regency_name: l
+                .regency_code
+                .as_deref()
+                .and_then(geo::regency)
+                .map(|r| r.name.as_str()),
+            address: l.address.clone(),
+        }
+    }
+}
 
 /// What anyone with the number sees: the stage and dates, nothing else.
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +95,7 @@ pub struct FullView {
     pub title: String,
     pub description: String,
     pub category: Option<String>,
-    pub location: Option<Location>,
+    pub location: Option<LocationView>,
     pub incident_date: Option<String>,
     pub privacy: Privacy,
     pub channel: Channel,
@@ -172,7 +199,7 @@ pub fn full_view(record: &ReportRecord, today: Date, lang: Lang) -> FullView {
         title: report.title.clone(),
         description: report.description.clone(),
         category: report.category.clone(),
-        location: report.location.clone(),
+        location: report.location.as_ref().map(LocationView::of),
         incident_date: report.incident_date.map(format_date),
         privacy: report.privacy,
         channel: report.channel,

@@ -43,4 +43,18 @@ impl AgencyStore for DynamoReportStore {
             Err(TxFailure::Store(e)) => Err(e),
         }
     }
+
+    async fn save_agencies(
+        &self,
+        agencies: &[(AgencyRecord, Vec<ApiKeyRecord>)],
+    ) -> Result<(), StoreError> {
+        let mut items = Vec::new();
+        for (agency, keys) in agencies {
+            items.push(to_item(&AgencyItem::from_record(agency))?);
+            for k in keys {
+                items.push(to_item(&ApiKeyItem::from_record(k))?);
+            }
+        }
+        self.batch_put(items).await
+    }
 }

@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, UtcOffset};
 use ulid::Ulid;
 
-use crate::domain::agencies::{AgencyRecord, ApiKeyRecord};
+use crate::domain::agencies::{AgencyRecord, ApiKeyRecord, HandoffQueue};
 use crate::domain::calendar::format_date;
 use crate::domain::cases::{Case, Handoff, HandoffKind};
 use crate::domain::directory::AgencyKind;
@@ -436,9 +436,14 @@ pub(super) struct AgencyItem {
     kind: AgencyKind,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     region: Option<String>,
-    queue_url: String,
-    dlq_url: String,
-    current_key_hash: String,
+    /// Absent until the agency's first case is handed off.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    queue_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    dlq_url: Option<String>,
+    /// Absent until a key is issued.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    current_key_hash: Option<String>,
     onboarded_at: String,
     active: bool,
 }
@@ -453,8 +458,8 @@ impl AgencyItem {
             name: a.name.clone(),
             kind: a.kind,
             region: a.region.clone(),
-            queue_url: a.queue_url.clone(),
-            dlq_url: a.dlq_url.clone(),
+            queue_url: a.queue.as_ref().map(|q| q.url.clone()),
+            dlq_url: a.queue.as_ref().map(|q| q.dlq_url.clone()),
             current_key_hash: a.current_key_hash.clone(),
             onboarded_at: ts(a.onboarded_at),
             active: a.active,
@@ -467,8 +472,10 @@ impl AgencyItem {
             name: self.name,
             kind: self.kind,
             region: self.region,
-            queue_url: self.queue_url,
-            dlq_url: self.dlq_url,
+            queue: match (self.queue_url, self.dlq_url) {
+                (Some(url), Some(dlq_url)) => Some(HandoffQueue { url, dlq_url }),
+                _ => None,
+            },
             current_key_hash: self.current_key_hash,
             onboarded_at: parse_ts(&self.onboarded_at)?,
             active: self.active,

@@ -101,6 +101,44 @@ impl DynamoReportStore {
         &self.table
     }
 
+    /// Puts `items` with `BatchWriteItem`, 25 a request, until DynamoDB has taken every one
+    /// (what it leaves unprocessed under throttling is sent again, with a growing pause).
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let mut pending: Vec<WriteRequest> = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|p| WriteRequest::builder().put_request(p).build())
+                    .map_err(|_| StoreError::Other("batch put request".into()))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut pause = 0u64;
+        while !pending.is_empty() {
+            let rest = pending.split_off(pending.len().min(25));
+            let chunk = std::mem::replace(&mut pending, rest);
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, chunk)
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            let unprocessed = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
+            if !unprocessed.is_empty() {
+                pause = (pause * 2).clamp(25, 1_000);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                pending.extend(unprocessed);
+            }
+        }
+        Ok(())
+    }
+
     fn put(
         &self,
         item: Item,

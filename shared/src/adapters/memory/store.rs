@@ -337,6 +337,16 @@ impl AgencyStore for MemoryStore {
         }
         Ok(())
     }
+
+    async fn save_agencies(
+        &self,
+        agencies: &[(AgencyRecord, Vec<ApiKeyRecord>)],
+    ) -> Result<(), StoreError> {
+        for (agency, keys) in agencies {
+            self.save_agency(agency, keys).await?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

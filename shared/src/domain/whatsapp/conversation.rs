@@ -32,6 +32,7 @@ pub enum Step {
     Category,
     Description,
     Province,
+    Regency,
     Identity,
     Nik,
     Privacy,
@@ -47,6 +48,7 @@ impl Step {
             Step::Category => "category",
             Step::Description => "description",
             Step::Province => "province",
+            Step::Regency => "regency",
             Step::Identity => "identity",
             Step::Nik => "nik",
             Step::Privacy => "privacy",
@@ -72,6 +74,9 @@ pub struct Draft {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province_code: Option<String>,
+    /// A regency or city of the province (four digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regency_code: Option<String>,
     #[serde(default)]
     pub anonymous: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -106,17 +106,34 @@ pub fn on_text(conv: &mut Conversation, text: &str) -> Outcome {
             }
         }
         Step::Province => {
-            if matches!(w.as_str(), "LEWATI" | "SKIP" | "-" | "0") {
+            if is_skip(&w) {
                 conv.draft.province_code = None;
+                conv.draft.regency_code = None;
                 return go(conv, Step::Identity);
             }
             match match_province(text) {
                 ProvinceMatch::One(code) => {
                     conv.draft.province_code = Some(code);
-                    go(conv, Step::Identity)
+                    conv.draft.regency_code = None;
+                    go(conv, Step::Regency)
                 }
                 ProvinceMatch::Many(c) => again(conv, texts::province_ambiguous(&c)),
                 ProvinceMatch::None => again(conv, texts::province_unknown()),
+            }
+        }
+        Step::Regency => {
+            if is_skip(&w) {
+                conv.draft.regency_code = None;
+                return go(conv, Step::Identity);
+            }
+            let province = conv.draft.province_code.clone().unwrap_or_default();
+            match match_regency(&province, text) {
+                RegencyMatch::One(code) => {
+                    conv.draft.regency_code = Some(code);
+                    go(conv, Step::Identity)
+                }
+                RegencyMatch::Many(c) => again(conv, texts::regency_ambiguous(&c)),
+                RegencyMatch::None => again(conv, texts::regency_unknown(&province)),
             }
         }
         Step::Identity => {
@@ -172,6 +189,11 @@ pub fn on_text(conv: &mut Conversation, text: &str) -> Outcome {
             }
         }
     }
+}
+
+/// The answers that skip an optional question.
+fn is_skip(w: &str) -> bool {
+    matches!(w, "LEWATI" | "SKIP" | "-" | "0")
 }
 
 fn idle(conv: &mut Conversation, text: &str, w: &str) -> Outcome {
@@ -292,6 +314,70 @@ pub fn match_province(input: &str) -> ProvinceMatch {
     }
 }
 
+/// The result of matching a typed regency or city.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RegencyMatch {
+    One(String),
+    Many(Vec<&'static geo::Regency>),
+    None,
+}
+
+/// The name of a regency or city without its kind ("Kabupaten", "Kota", "Kota
+/// Administrasi"), squashed.
+fn bare_regency_name(name: &str) -> String {
+    let q = squash(name);
+    for prefix in ["kotaadministrasi", "kotamadya", "kabupaten", "kota", "kab"] {
+        if let Some(rest) = q.strip_prefix(prefix) {
+            return rest.to_string();
+        }
+    }
+    q
+}
+
+/// A regency or city of the province `province_code` by its code (`3273` or `32.73`), its
+/// full name ("Kota Bandung", "Kab. Bandung"), its name without the kind when only one
+/// matches ("Garut"), or an unambiguous part of its name.
+pub fn match_regency(province_code: &str, input: &str) -> RegencyMatch {
+    let t = input.trim();
+    let of_province: Vec<&geo::Regency> = geo::regencies_of(province_code).collect();
+    if let Some(r) =
+        geo::normalise_regency(t).and_then(|c| of_province.iter().find(|r| r.code == c).copied())
+    {
+        return RegencyMatch::One(r.code.clone());
+    }
+    let q = squash(t);
+    if q.is_empty() {
+        return RegencyMatch::None;
+    }
+    let full = |r: &&&geo::Regency| {
+        let name = squash(&r.name);
+        name == q || name.replace("kabupaten", "kab") == q
+    };
+    if let Some(r) = of_province.iter().find(full) {
+        return RegencyMatch::One(r.code.clone());
+    }
+    let bare = bare_regency_name(t);
+    let same: Vec<&geo::Regency> = of_province
+        .iter()
+        .copied()
+        .filter(|r| bare_regency_name(&r.name) == bare)
+        .collect();
+    let hits = if same.is_empty() && bare.chars().count() >= 4 {
+        of_province
+            .iter()
+            .copied()
+            .filter(|r| bare_regency_name(&r.name).contains(&bare))
+            .collect()
+    } else {
+        same
+    };
+    match hits.len() {
+        0 => RegencyMatch::None,
+        1 => RegencyMatch::One(hits[0].code.clone()),
+        _ => RegencyMatch::Many(hits),
+    }
+}
+
 /// Whether a photo or document can become an attachment now; otherwise the reply.
 pub fn accept_media(conv: &Conversation) -> Result<(), String> {
     if !conv.step.in_report_flow() {
@@ -362,6 +448,7 @@ pub fn submission_input(conv: &Conversation) -> SubmissionInput {
         category: d.category.clone(),
         location: d.province_code.as_ref().map(|p| LocationInput {
             province_code: Some(p.clone()),
+            regency_code: d.regency_code.clone(),
             ..LocationInput::default()
         }),
         incident_date: None,
@@ -408,6 +495,7 @@ mod tests {
                 "1",
                 "Sertifikat tanah saya tidak kunjung terbit sejak 2022 di kantor pertanahan kota.",
                 "jawa barat",
+                "Kab. Bandung",
                 "Siti  Rahmawati",
                 "3273014512900002",
                 "2",
@@ -416,9 +504,11 @@ mod tests {
         );
         assert!(replies[0].contains("Pilih jenis laporan"));
         assert!(replies[1].contains("kategori"));
-        assert!(replies[8].contains("Periksa laporan Anda"));
-        assert!(replies[8].contains("************0002"));
-        assert!(!replies[8].contains("3273014512900002"));
+        assert!(replies[4].contains("kabupaten atau kota mana di Jawa Barat"));
+        assert!(replies[9].contains("Periksa laporan Anda"));
+        assert!(replies[9].contains("Lokasi: Kabupaten Bandung, Jawa Barat"));
+        assert!(replies[9].contains("************0002"));
+        assert!(!replies[9].contains("3273014512900002"));
         assert_eq!(c.step, Step::Confirm);
         c.draft.attachments.push(ulid::Ulid::new().to_string());
         assert_eq!(on_text(&mut c, "Ya."), Outcome::Submit);
@@ -428,6 +518,7 @@ mod tests {
         assert_eq!(body["kind"], "complaint");
         assert_eq!(body["category"], "pertanahan");
         assert_eq!(body["location"]["province_code"], "32");
+        assert_eq!(body["location"]["regency_code"], "3204");
         assert_eq!(body["privacy"], "confidential");
         assert_eq!(body["reporter"]["name"], "Siti Rahmawati");
         assert_eq!(body["reporter"]["phone"], "+6281234567890");
@@ -480,6 +571,7 @@ mod tests {
                 "3",
                 "Pelayanan puskesmas di desa kami sering tutup pada jam kerja.",
                 "73",
+                "LEWATI",
                 "Budi Santoso",
             ],
         );
@@ -544,6 +636,29 @@ mod tests {
         assert!(matches!(match_province("Sulawesi"), ProvinceMatch::Many(v) if v.len() == 5));
         assert_eq!(match_province("20"), ProvinceMatch::None);
         assert_eq!(match_province("xy"), ProvinceMatch::None);
+    }
+
+    #[test]
+    fn regencies_by_code_name_or_part_within_the_province() {
+        let one = |p: &str, t: &str| match match_regency(p, t) {
+            RegencyMatch::One(c) => c,
+            other => panic!("{t}: {other:?}"),
+        };
+        assert_eq!(one("32", "3273"), "3273");
+        assert_eq!(one("32", "32.73"), "3273");
+        assert_eq!(one("32", "Kota Bandung"), "3273");
+        assert_eq!(one("32", "kab bandung"), "3204");
+        assert_eq!(one("32", "Kabupaten Bandung Barat"), "3217");
+        assert_eq!(one("32", "garut"), "3205");
+        assert_eq!(one("31", "jakarta pusat"), "3171");
+        assert_eq!(one("73", "Kota Makassar"), "7371");
+        // Both the regency and the city of Bandung: the citizen chooses.
+        assert!(matches!(match_regency("32", "bandung"), RegencyMatch::Many(v) if v.len() == 2));
+        // A code or a name of another province is not one of this province's.
+        assert_eq!(match_regency("33", "3273"), RegencyMatch::None);
+        assert_eq!(match_regency("33", "Kota Bandung"), RegencyMatch::None);
+        assert_eq!(match_regency("32", "ab"), RegencyMatch::None);
+        assert_eq!(match_regency("32", ""), RegencyMatch::None);
     }
 
     #[test]

@@ -337,6 +337,35 @@ pub fn province_ambiguous(candidates: &[&geo::Province]) -> String {
     )
 }
 
+pub fn ask_regency(province_code: Option<&str>) -> String {
+    let province = province_code
+        .and_then(geo::province)
+        .map_or_else(String::new, |p| format!(" di {}", p.name));
+    format!(
+        "Di kabupaten atau kota mana{province}? Ketik namanya (contoh: Kota Bandung, \
+         Kabupaten Garut) atau kodenya (contoh: 3273). Ketik *LEWATI* jika tidak tahu."
+    )
+}
+
+pub fn regency_unknown(province_code: &str) -> String {
+    let province = geo::province(province_code).map_or("provinsi ini", |p| p.name.as_str());
+    format!(
+        "Kabupaten/kota itu tidak ada di {province}. Ketik namanya lengkap (contoh: Kota \
+         Bandung) atau kodenya, atau *LEWATI*."
+    )
+}
+
+pub fn regency_ambiguous(candidates: &[&geo::Regency]) -> String {
+    let names: Vec<String> = candidates
+        .iter()
+        .map(|r| format!("{} ({})", r.name, r.code))
+        .collect();
+    format!(
+        "Ada beberapa kabupaten/kota yang cocok: {}. Ketik nama lengkap atau kodenya.",
+        names.join(", ")
+    )
+}
+
 pub fn ask_identity() -> String {
     "Identitas pelapor: ketik *nama lengkap* Anda sesuai KTP.\n\
      Ingin melapor tanpa identitas? Ketik *ANONIM* (laporan anonim hanya dapat dipantau \
@@ -413,9 +442,11 @@ pub fn summary(d: &Draft) -> String {
         };
         s.push_str(&format!("\nUraian: {short}{more}"));
     }
-    match d.province_code.as_deref().and_then(geo::province) {
-        Some(p) => s.push_str(&format!("\nLokasi: {}", p.name)),
-        None => s.push_str("\nLokasi: -"),
+    let regency = d.regency_code.as_deref().and_then(geo::regency);
+    match (d.province_code.as_deref().and_then(geo::province), regency) {
+        (Some(p), Some(r)) => s.push_str(&format!("\nLokasi: {}, {}", r.name, p.name)),
+        (Some(p), None) => s.push_str(&format!("\nLokasi: {}", p.name)),
+        (None, _) => s.push_str("\nLokasi: -"),
     }
     if d.anonymous {
         s.push_str(&format!(
@@ -451,6 +482,7 @@ pub fn prompt(step: Step, draft: &Draft) -> String {
         Step::Category => ask_category(),
         Step::Description => ask_description(),
         Step::Province => ask_province(),
+        Step::Regency => ask_regency(draft.province_code.as_deref()),
         Step::Identity => ask_identity(),
         Step::Nik => ask_nik(),
         Step::Privacy => ask_privacy(),

@@ -74,13 +74,15 @@ impl<S: WorkflowStore, Q: HandoffQueues, T, A> Agency<'_, S, Q, T, A> {
             .receipt
             .ok_or_else(|| field("receipt", FieldIssue::Required))?;
         let queue_receipt = open_receipt(case_id, &receipt).ok_or(ApiError::InvalidReceipt)?;
+        // Without a queue nothing was ever delivered to the agency.
+        let queue = agency.queue.as_ref().ok_or(ApiError::InvalidReceipt)?;
         // 1. The receipt must be that of a delivery in flight: this proves the agency received
         //    the case, and keeps the message hidden while the acknowledgement is recorded.
         // 2. Record the acknowledgement (idempotent).
         // 3. Take the message off the queue. A crash before that leaves a message that
         //    reappears and is discarded by the next poll as already acknowledged.
         let held = queues
-            .hold(&agency.queue_url, queue_receipt, ACK_HOLD_SECONDS)
+            .hold(&queue.url, queue_receipt, ACK_HOLD_SECONDS)
             .await?;
         if held == ReceiptOutcome::InvalidReceipt {
             // A repeated acknowledgement (its receipt is spent) is harmless; anything else is
@@ -102,7 +104,7 @@ impl<S: WorkflowStore, Q: HandoffQueues, T, A> Agency<'_, S, Q, T, A> {
             };
         }
         let done = change(store, &case_id.number, |r| decide_ack(r, &agency.code, now)).await?;
-        let outcome = queues.delete(&agency.queue_url, queue_receipt).await?;
+        let outcome = queues.delete(&queue.url, queue_receipt).await?;
         tracing::info!(agency = %agency.code, first = done.written, deleted = ?outcome, "case acknowledged");
         Ok(AckAnswer {
             case_id: case_id.to_string(),

@@ -12,11 +12,11 @@ use crate::domain::calendar::{format_date, format_wib};
 use crate::domain::cases::{CaseId, HandoffKind, HandoffMessage, make_receipt};
 use crate::domain::error::{ApiError, FieldError, FieldIssue, validation};
 use crate::domain::record::ReportRecord;
-use crate::domain::report::{Channel, EventType, Kind, Location, Privacy, Reporter};
+use crate::domain::report::{Channel, EventType, Kind, Privacy, Reporter};
 use crate::ports::{AttachmentStore, HandoffQueues, WorkflowStore};
 use crate::usecases::agency::Agency;
 use crate::usecases::attachments::{self, Link};
-use crate::usecases::views::ReporterView;
+use crate::usecases::views::{LocationView, ReporterView};
 
 pub const MAX_CASES_PER_POLL: i32 = 10;
 pub const MAX_WAIT_SECONDS: i32 = 20;
@@ -66,7 +66,7 @@ pub struct ReportForAgency {
     pub title: String,
     pub description: String,
     pub category: Option<String>,
-    pub location: Option<Location>,
+    pub location: Option<LocationView>,
     pub incident_date: Option<String>,
     pub privacy: Privacy,
     pub channel: Channel,
@@ -143,7 +143,11 @@ impl<S: WorkflowStore, Q: HandoffQueues, T, A: AttachmentStore> Agency<'_, S, Q,
     pub async fn poll(&self, agency: &AgencyRecord, poll: Poll) -> Result<PollAnswer, ApiError> {
         let Poll { max, wait } = poll;
         let (store, queues, files) = (self.store, self.queues, self.files);
-        let messages = queues.receive(&agency.queue_url, max, wait).await?;
+        // An agency gets its queue with its first case: before that there is nothing to poll.
+        let Some(queue) = &agency.queue else {
+            return Ok(PollAnswer { cases: Vec::new() });
+        };
+        let messages = queues.receive(&queue.url, max, wait).await?;
         let mut shown: HashSet<CaseId> = HashSet::new();
         let mut cases = Vec::new();
         for m in messages {
@@ -177,7 +181,7 @@ impl<S: WorkflowStore, Q: HandoffQueues, T, A: AttachmentStore> Agency<'_, S, Q,
                     shown.insert(case_id);
                 }
                 (Delivery::Discard, _) => {
-                    queues.delete(&agency.queue_url, &m.receipt).await?;
+                    queues.delete(&queue.url, &m.receipt).await?;
                 }
                 _ => {
                     tracing::warn!(agency = %agency.code, "hand-off without a case left for the DLQ");
@@ -245,7 +249,7 @@ fn case_view(
             title: r.title.clone(),
             description: r.description.clone(),
             category: r.category.clone(),
-            location: r.location.clone(),
+            location: r.location.as_ref().map(LocationView::of),
             incident_date: r.incident_date.map(format_date),
             privacy: r.privacy,
             channel: r.channel,

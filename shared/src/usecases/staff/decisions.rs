@@ -232,18 +232,25 @@ async fn validate_forward<A: AgencyStore>(
                     ));
                 } else if agencies.iter().any(|a| a == code) {
                     continue;
-                } else if agencies_store.agency(code).await?.is_some_and(|a| a.active) {
-                    agencies.push(code.to_string());
-                } else if directory::agency(code).is_some() {
-                    e.push(FieldError::new(name, FieldIssue::AgencyNotOnboarded));
                 } else {
-                    e.push(FieldError::new(
-                        name,
-                        FieldIssue::InvalidValue {
-                            allowed: "a code from GET /v1/categories or the agency directory"
-                                .into(),
-                        },
-                    ));
+                    // Any agency of the directory (its queue comes with its first case), or
+                    // one an operator onboarded by name; never one switched off.
+                    match agencies_store.agency(code).await? {
+                        Some(a) if !a.active => {
+                            e.push(FieldError::new(name, FieldIssue::AgencyNotOnboarded))
+                        }
+                        Some(_) => agencies.push(code.to_string()),
+                        None if directory::agency(code).is_some() => {
+                            agencies.push(code.to_string())
+                        }
+                        None => e.push(FieldError::new(
+                            name,
+                            FieldIssue::InvalidValue {
+                                allowed: "a code from GET /v1/categories or the agency directory"
+                                    .into(),
+                            },
+                        )),
+                    }
                 }
             }
         }

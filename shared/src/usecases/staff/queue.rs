@@ -10,10 +10,11 @@ use crate::domain::calendar::{format_date, format_wib, wib_date};
 use crate::domain::directory::{self, AgencyKind};
 use crate::domain::error::{ApiError, FieldError, FieldIssue, validation};
 use crate::domain::i18n::Lang;
-use crate::domain::report::{Channel, Kind, Location, Privacy, Report, Status};
+use crate::domain::report::{Channel, Kind, Privacy, Report, Status};
 use crate::ports::{DueFilter, QueueCursor, QueueQuery, WorkflowStore};
 use crate::usecases::staff::Staff;
 use crate::usecases::staff::user::{ANALYST, StaffUser};
+use crate::usecases::views::LocationView;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SuggestedAgency {
@@ -47,7 +48,7 @@ pub struct Summary {
     pub kind: Kind,
     pub title: String,
     pub category: Option<String>,
-    pub location: Option<Location>,
+    pub location: Option<LocationView>,
     pub channel: Channel,
     pub privacy: Privacy,
     pub submitted_at: String,
@@ -162,7 +163,7 @@ impl<S: WorkflowStore, T, A> Staff<'_, S, T, A> {
                 kind: r.kind,
                 title: r.title.clone(),
                 category: r.category.clone(),
-                location: r.location.clone(),
+                location: r.location.as_ref().map(LocationView::of),
                 channel: r.channel,
                 privacy: r.privacy,
                 submitted_at: format_wib(r.submitted_at),

@@ -457,6 +457,7 @@ mod tests {
         );
         for t in [
             "Jawa Barat",
+            "Garut",
             "Siti Rahmawati",
             "3273014512900002",
             "1",
