@@ -9,11 +9,14 @@
 //! lapor-admin onboard --table <ReportsTableName> --code kemenkes
 //! lapor-admin onboard --table <ReportsTableName> --all
 //! lapor-admin onboard --table <T> --code pemkot-3273 --name "Pemerintah Kota Bandung" --kind pemda --region 3273
+//! lapor-admin onboard --table <T> --code kemenkes --response-days 3 --completion-days 10
 //! lapor-admin rotate-key --table <T> --code kemenkes [--grace-hours 24]
 //! lapor-admin show --table <T> --code kemenkes
 //! ```
 //! Options: `--queue-prefix` (default `lapor-handoff-`, the prefix the template's IAM
-//! policies grant), `--visibility` seconds (default 300).
+//! policies grant), `--visibility` seconds (default 300), `--response-days` and
+//! `--completion-days` (the working days the agency has for a case's first response and final
+//! answer; default 5 and 14).
 
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::sqs::SqsQueueAdmin;
@@ -42,7 +45,8 @@ impl Args {
 
 const USAGE: &str = "usage: lapor-admin <onboard|rotate-key|show> --table <ReportsTableName> \
 [--code <agency> | --all] [--name <name> --kind <ministry|agency|pemda> --region <code>] \
-[--queue-prefix lapor-handoff-] [--visibility 300] [--grace-hours 24]";
+[--queue-prefix lapor-handoff-] [--visibility 300] [--grace-hours 24] \
+[--response-days 5] [--completion-days 14]";
 
 fn agency_from_args(args: &Args, code: &str) -> Result<Agency, BoxError> {
     if let Some(a) = directory::agency(code) {
@@ -104,8 +108,26 @@ async fn main() -> Result<(), BoxError> {
                 let code = args.required("--code")?;
                 vec![agency_from_args(&args, &code)?]
             };
+            let days = |name: &str| -> Result<Option<u32>, BoxError> {
+                match args.value(name) {
+                    Some(v) => match v.parse::<u32>() {
+                        Ok(n @ 1..=60) => Ok(Some(n)),
+                        _ => {
+                            Err(format!("{name} must be a number of working days, 1 to 60").into())
+                        }
+                    },
+                    None => Ok(None),
+                }
+            };
+            let (response_days, completion_days) =
+                (days("--response-days")?, days("--completion-days")?);
             for a in &list {
                 let done = onboarding.onboard(a, visibility, now).await?;
+                if response_days.is_some() || completion_days.is_some() {
+                    onboarding
+                        .set_clock(&a.code, response_days, completion_days)
+                        .await?;
+                }
                 match done.key {
                     // Shown once; only its hash is stored.
                     Some(key) => {
@@ -135,11 +157,13 @@ async fn main() -> Result<(), BoxError> {
             let code = args.required("--code")?;
             match store.agency(&code).await? {
                 Some(a) => println!(
-                    "{}\t{}\t{:?}\tactive={}\tkey={}\tqueue={}\tdlq={}",
+                    "{}\t{}\t{:?}\tactive={}\tresponse_days={}\tcompletion_days={}\tkey={}\tqueue={}\tdlq={}",
                     a.code,
                     a.name,
                     a.kind,
                     a.active,
+                    a.clock().response_days,
+                    a.clock().completion_days,
                     if a.current_key_hash.is_some() {
                         "issued"
                     } else {

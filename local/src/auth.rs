@@ -89,6 +89,7 @@ impl DevAuth {
         let iat = now();
         let claims = serde_json::json!({
             "sub": sub,
+            "username": sub,
             "iss": ISSUER,
             "client_id": AUDIENCE,
             "iat": iat,

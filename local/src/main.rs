@@ -69,9 +69,10 @@ async fn main() -> Result<(), BoxError> {
     let ttl = Duration::from_secs(12 * 3600);
     let analyst = auth.mint("local-analyst", &["analyst"], ttl);
     let desk = auth.mint("local-desk", &["desk"], ttl);
+    let supervisor = auth.mint("local-supervisor", &["supervisor"], ttl);
     let credentials = serde_json::json!({
         "api": format!("http://{listen}"),
-        "staff_tokens": {"analyst": analyst, "desk": desk},
+        "staff_tokens": {"analyst": analyst, "desk": desk, "supervisor": supervisor},
         "agency_keys": agency_keys,
     });
     if let Some(dir) = credentials_path.parent() {

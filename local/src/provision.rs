@@ -344,6 +344,27 @@ pub async fn create_buckets(
     Ok(names)
 }
 
+/// Creates every SNS topic of the template, named `{prefix}{LogicalId}` (locally without the
+/// template's key: moto does not encrypt). Returns logical id → topic ARN, which is what
+/// `!Ref` resolves to.
+pub async fn create_topics(
+    client: &aws_sdk_sns::Client,
+    template: &Template,
+    prefix: &str,
+) -> Result<BTreeMap<String, String>, BoxError> {
+    let mut arns = BTreeMap::new();
+    for id in template.topics() {
+        let out = client
+            .create_topic()
+            .name(format!("{prefix}{id}"))
+            .send()
+            .await?;
+        let arn = out.topic_arn.ok_or("CreateTopic returned no TopicArn")?;
+        arns.insert(id, arn);
+    }
+    Ok(arns)
+}
+
 /// The template parameter naming the agencies' hand-off queues.
 pub const HANDOFF_QUEUE_PREFIX_PARAMETER: &str = "HandoffQueuePrefix";
 
@@ -374,8 +395,8 @@ impl Physical {
     }
 }
 
-/// Creates every table, queue and bucket of the template (see [`create_tables`],
-/// [`create_queues`], [`create_buckets`]).
+/// Creates every table, queue, bucket and topic of the template (see [`create_tables`],
+/// [`create_queues`], [`create_buckets`], [`create_topics`]).
 pub async fn provision(
     config: &aws_config::SdkConfig,
     template: &Template,
@@ -393,6 +414,7 @@ pub async fn provision(
     );
     let region = config.region().map(|r| r.to_string());
     refs.extend(create_buckets(&s3, template, prefix, region.as_deref()).await?);
+    refs.extend(create_topics(&aws_sdk_sns::Client::new(config), template, prefix).await?);
     let mut queue_arns = BTreeMap::new();
     for (id, q) in queues {
         refs.insert(id.clone(), q.url);

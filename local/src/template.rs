@@ -353,6 +353,14 @@ impl Template {
             .collect()
     }
 
+    /// Every `AWS::SNS::Topic` of the template, by logical id.
+    pub fn topics(&self) -> Vec<String> {
+        self.resources("AWS::SNS::Topic")
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
     /// The CORS rules of a bucket (`CorsConfiguration.CorsRules`), which the local stack
     /// applies to moto's bucket so that a browser can post an upload form straight to it.
     pub fn bucket_cors(&self, logical_id: &str) -> Vec<CorsRuleSpec> {
@@ -716,8 +724,16 @@ mod tests {
                 "NotificationQueue".to_string(),
                 "http://q/notify".to_string(),
             ),
+            (
+                "OpsAlertsTopic".to_string(),
+                "arn:aws:sns:ap-southeast-3:123456789012:t-OpsAlertsTopic".to_string(),
+            ),
         ]);
         let env = t.function_env("ForwardingFunction", &refs).unwrap();
+        assert_eq!(
+            env["HANDOFF_QUEUE_PREFIX"], "lapor-handoff-",
+            "a parameter's default"
+        );
         assert_eq!(env["TABLE_NAME"], "t-ReportsTable", "a Globals !Ref");
         assert_eq!(env["RUST_LOG"], "info", "a Globals literal");
         assert_eq!(env["NOTIFICATION_QUEUE_URL"], "http://q/notify");

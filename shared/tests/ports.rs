@@ -39,16 +39,16 @@ fn report(n: RegistrationNumber, status: Status, due: Option<Date>) -> Report {
 /// What every adapter of a port must do.
 mod contract {
     use lapor_shared::domain::agencies::{AgencyRecord, ApiKeyRecord, HandoffQueue};
-    use lapor_shared::domain::cases::{Case, Handoff, HandoffKind};
+    use lapor_shared::domain::cases::{Case, Closure, Handoff, HandoffKind};
     use lapor_shared::domain::directory::AgencyKind;
     use lapor_shared::domain::identity::{Nik, Phone};
     use lapor_shared::domain::report::{
-        Actor, EventType, RejectReason, Report, Reporter, ResponseKind, SlaFlag, Status,
-        TimelineEvent,
+        Actor, DeclineReason, EventType, RejectReason, Report, Reporter, ResponseKind, SlaFlag,
+        Status, TimelineEvent,
     };
     use lapor_shared::ports::{
-        AgencyStore, Change, ChangeError, DueFilter, HandoffQueues, OutboxStore, QueueAdmin,
-        QueueCursor, QueueQuery, ReceiptOutcome, ReportStore, WorkflowStore,
+        AgencyStore, AssigneeFilter, Change, ChangeError, DueFilter, HandoffQueues, OutboxStore,
+        QueueAdmin, QueueCursor, QueuePage, QueueQuery, ReceiptOutcome, ReportStore, WorkflowStore,
     };
     use time::macros::{date, datetime};
     use time::{Duration, OffsetDateTime};
@@ -123,7 +123,8 @@ mod contract {
         let cases: Vec<Case> = r
             .agencies
             .iter()
-            .map(|a| Case {
+            .enumerate()
+            .map(|(i, a)| Case {
                 number: n,
                 agency: a.clone(),
                 round: 1,
@@ -132,6 +133,16 @@ mod contract {
                 acknowledged_at: None,
                 last_response_kind: None,
                 final_at: None,
+                response_due: Some(date!(2024 - 11 - 19)),
+                completion_due: Some(date!(2024 - 12 - 02)),
+                // Every field of a case survives the store: one declined, with its details.
+                closure: (i == 1).then(|| Closure::Declined {
+                    at: t2,
+                    reason: DeclineReason::NeedsOtherAgency,
+                    note: Some("urusan pemda".into()),
+                    suggested_agencies: vec!["pemprov-32".into()],
+                }),
+                escalated_for: (i == 0).then_some(date!(2024 - 11 - 19)),
             })
             .collect();
         let handoffs: Vec<Handoff> = r
@@ -257,6 +268,7 @@ mod contract {
             let mut after = None;
             for _ in 0..20 {
                 let q = QueueQuery {
+                    assignee: Default::default(),
                     status,
                     due,
                     limit: 2,
@@ -300,6 +312,7 @@ mod contract {
         );
         // A cursor outside the filter's range: before the range starts, or past its end.
         let q = QueueQuery {
+            assignee: Default::default(),
             status: None,
             due: DueFilter::OnOrAfter(date!(2024 - 12 - 05)),
             limit: 10,
@@ -310,6 +323,7 @@ mod contract {
         };
         assert_eq!(store.queue(&q).await.unwrap().reports, later);
         let q = QueueQuery {
+            assignee: Default::default(),
             status: None,
             due: DueFilter::Before(date!(2024 - 12 - 05)),
             limit: 10,
@@ -334,6 +348,132 @@ mod contract {
         assert_eq!(page_through(None, DueFilter::Any).await, open[1..]);
     }
 
+    /// A report marked for re-routing heads the queue; the assignee filter applies to the
+    /// page read; open cases are found by their running deadline, escalated ones apart.
+    pub async fn rerouting_assignees_and_case_deadlines<S: ReportStore + WorkflowStore>(store: &S) {
+        let early = report(number(), Status::Received, Some(date!(2024 - 12 - 02)));
+        let mut back = report(number(), Status::InAnalysis, Some(date!(2024 - 12 - 20)));
+        back.rerouting = true;
+        back.assignee = Some("siti".into());
+        for r in [&early, &back] {
+            submit(store, r, None).await;
+        }
+        let q = |assignee: AssigneeFilter| QueueQuery {
+            status: None,
+            due: DueFilter::Any,
+            assignee,
+            limit: 10,
+            after: None,
+        };
+        let order: Vec<_> = store
+            .queue(&q(AssigneeFilter::Any))
+            .await
+            .unwrap()
+            .reports
+            .iter()
+            .map(|r| r.registration_number)
+            .collect();
+        assert_eq!(order, [back.registration_number, early.registration_number]);
+        let numbers = |page: QueuePage| -> Vec<_> {
+            page.reports.iter().map(|r| r.registration_number).collect()
+        };
+        assert_eq!(
+            numbers(
+                store
+                    .queue(&q(AssigneeFilter::Is("siti".into())))
+                    .await
+                    .unwrap()
+            ),
+            [back.registration_number]
+        );
+        assert_eq!(
+            numbers(store.queue(&q(AssigneeFilter::Unassigned)).await.unwrap()),
+            [early.registration_number]
+        );
+        // Re-routing counts as due at once.
+        let overdue = QueueQuery {
+            due: DueFilter::Before(date!(2024 - 11 - 01)),
+            ..q(AssigneeFilter::Any)
+        };
+        assert_eq!(
+            numbers(store.queue(&overdue).await.unwrap()),
+            [back.registration_number]
+        );
+
+        // Cases: one awaiting its first response (due 19 Nov), one answered (completion
+        // 29 Nov), one escalated for its deadline, one declined (not indexed).
+        let t = datetime!(2024-11-12 10:00 +7);
+        let case = |agency: &str| Case {
+            number: early.registration_number,
+            agency: agency.into(),
+            round: 1,
+            forwarded_at: t,
+            note: None,
+            acknowledged_at: None,
+            last_response_kind: None,
+            final_at: None,
+            response_due: Some(date!(2024 - 11 - 19)),
+            completion_due: Some(date!(2024 - 11 - 29)),
+            closure: None,
+            escalated_for: None,
+        };
+        let waiting = case("kemenkes");
+        let answered = Case {
+            last_response_kind: Some(ResponseKind::Initial),
+            ..case("kemensos")
+        };
+        let escalated = Case {
+            escalated_for: Some(date!(2024 - 11 - 19)),
+            ..case("kemendikdasmen")
+        };
+        let declined = Case {
+            closure: Some(Closure::Declined {
+                at: t,
+                reason: DeclineReason::NotOurAuthority,
+                note: None,
+                suggested_agencies: vec![],
+            }),
+            ..case("polri")
+        };
+        let mut r = early.clone();
+        r.version += 1;
+        let cases = [
+            waiting.clone(),
+            answered.clone(),
+            escalated.clone(),
+            declined,
+        ];
+        store
+            .apply(change(early.version, &r, &[], &cases, &[]))
+            .await
+            .unwrap();
+        let agencies =
+            |cs: Vec<Case>| -> Vec<String> { cs.into_iter().map(|c| c.agency).collect() };
+        assert_eq!(
+            agencies(store.cases_due(date!(2024 - 11 - 20), 10).await.unwrap()),
+            ["kemenkes"]
+        );
+        assert_eq!(
+            agencies(store.cases_due(date!(2024 - 11 - 30), 10).await.unwrap()),
+            ["kemenkes", "kemensos"]
+        );
+        assert!(
+            store
+                .cases_due(date!(2024 - 11 - 19), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            agencies(store.escalated_cases(10).await.unwrap()),
+            ["kemendikdasmen"]
+        );
+        assert_eq!(
+            store.cases_due(date!(2024 - 11 - 30), 1).await.unwrap(),
+            [waiting]
+        );
+    }
+
     pub async fn agencies_and_keys<S: AgencyStore>(store: &S) {
         let now = datetime!(2024-11-12 10:00 UTC);
         let rec = AgencyRecord {
@@ -348,6 +488,8 @@ mod contract {
             current_key_hash: Some("b".repeat(64)),
             onboarded_at: now,
             active: true,
+            response_days: Some(3),
+            completion_days: None,
         };
         let old = ApiKeyRecord {
             key_hash: "a".repeat(64),
@@ -427,6 +569,11 @@ async fn memory_records_changes_and_outbox() {
 #[tokio::test]
 async fn memory_queue_pages_by_due_date() {
     contract::queue_pages_by_due_date(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn memory_rerouting_assignees_and_case_deadlines() {
+    contract::rerouting_assignees_and_case_deadlines(&MemoryStore::new()).await;
 }
 
 #[tokio::test]
@@ -521,6 +668,12 @@ async fn dynamodb_records_changes_and_outbox() {
 async fn dynamodb_queue_pages_by_due_date() {
     let Some(config) = config().await else { return };
     contract::queue_pages_by_due_date(&table(&config).await).await;
+}
+
+#[tokio::test]
+async fn dynamodb_rerouting_assignees_and_case_deadlines() {
+    let Some(config) = config().await else { return };
+    contract::rerouting_assignees_and_case_deadlines(&table(&config).await).await;
 }
 
 #[tokio::test]

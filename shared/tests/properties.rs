@@ -1359,7 +1359,7 @@ proptest! {
 
     #[test]
     fn staff_queue_query_never_panics(
-        mut q in query_map(&["status", "overdue", "limit", "cursor", "other"]),
+        mut q in query_map(&["status", "overdue", "limit", "cursor", "assignee", "other"]),
         cursor in prop::option::of((regno(), prop_oneof![Just("9999-12-31".to_string()), any_text()])
             .prop_map(|(n, d)| format!("{d}_{n}"))),
         now in instant(),
@@ -1367,7 +1367,12 @@ proptest! {
         if let Some(c) = cursor {
             q.insert("cursor".into(), c);
         }
-        match parse_queue_query(&q, now) {
+        let me = lapor_shared::usecases::staff::user::StaffUser {
+            subject: "u-1".into(),
+            name: "siti".into(),
+            groups: vec!["analyst".into()],
+        };
+        match parse_queue_query(&q, &me, now) {
             Ok(query) => {
                 prop_assert!((1..=100).contains(&query.limit));
             }

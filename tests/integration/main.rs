@@ -7,6 +7,7 @@ mod api;
 mod attachments;
 mod costs;
 mod desk;
+mod disposition;
 mod stats;
 mod status_notifications;
 mod whatsapp;

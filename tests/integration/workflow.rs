@@ -618,6 +618,7 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
     );
     let crashing = CrashAfterSend(&st.store);
     let admin = SqsQueueAdmin::new(st.sqs.clone(), st.ctx.handoff_queue_prefix());
+    let alerts = lapor_shared::adapters::memory::queues::MemoryOpsAlerts::default();
     let first = Forwarding {
         outbox: &crashing,
         agencies: &st.store,
@@ -625,6 +626,8 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         admin: &admin,
         visibility_seconds: TEST_HANDOFF_VISIBILITY,
         notifications: &notifications,
+        alerts: &alerts,
+        reports: &st.store,
     };
     let r = first.drain(&mut cache, &n).await;
     assert!(r.is_err());
@@ -638,6 +641,8 @@ async fn a_forwarder_killed_between_steps_hands_off_exactly_once() {
         admin: &admin,
         visibility_seconds: TEST_HANDOFF_VISIBILITY,
         notifications: &notifications,
+        alerts: &alerts,
+        reports: &st.store,
     };
     let r = second.drain(&mut cache, &n).await;
     assert!(r.is_err());

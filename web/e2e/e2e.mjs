@@ -7,7 +7,13 @@
 //   information with another attachment → the agency sees the update and gives the final
 //   response → the citizen sees the report completed and rates it; the desk form answers
 //   (a receipt, or "desk closed" outside opening hours); the statistics page draws its
-//   charts with the numbers of GET /v1/stats.
+//   charts with the numbers of GET /v1/stats. Re-routing: a report in Kota Bandung forwarded
+//   to a ministry without authority is assigned and noted internally, declined in the agency
+//   console with a suggestion found by name → it heads the staff queue marked for re-routing →
+//   the analyst forwards it to "Pemerintah Kota Bandung" chosen by name → the city government
+//   answers finally → the tracking page lists both bodies, their states and the answer, and
+//   never the internal notes; answer templates fill a request and a rejection; supervisors
+//   see the escalations.
 //
 // Every page is screenshotted at phone (390 px) and desktop (1280 px) width, checked for
 // accessible names, contrast and Content-Security-Policy violations, and measured (bytes
@@ -413,9 +419,11 @@ try {
 
   await step('citizen: sees the response, adds information with a PDF', async () => {
     await citizen.goto(`${BASE}/lacak.html?nomor=${number}`); // the token of this tab is remembered
-    await citizen.waitForSelector('#responses .response');
-    assert((await citizen.textContent('#responses')).includes(MSG_INITIAL), 'the agency response');
-    assert((await citizen.textContent('#agencies')).includes('Kementerian Pendidikan Dasar dan Menengah'), 'the agency by name');
+    await citizen.waitForSelector('#bodies .response');
+    const body = citizen.locator('#bodies .body[data-code=kemendikdasmen]');
+    assert((await body.textContent()).includes(MSG_INITIAL), 'the agency response, with its body');
+    assert((await body.locator('h4').textContent()).includes('Kementerian Pendidikan Dasar dan Menengah'), 'the agency by name');
+    assert((await body.locator('.badge').textContent()).includes('Sudah menjawab'), 'the body\'s state');
     assert((await citizen.textContent('#r-status')).includes('respons'), 'status responded');
     await citizen.fill('#u-message', MSG_UPDATE);
     await citizen.setInputFiles('#u-attachments input[type=file]', PDF);
@@ -451,14 +459,257 @@ try {
     await citizen.goto(`${BASE}/lacak.html?nomor=${number}`);
     await citizen.waitForSelector('#feedback-card:not([hidden])');
     assert((await citizen.textContent('#r-status')).includes('Selesai'), 'completed');
-    assert((await citizen.textContent('#responses')).includes(MSG_FINAL), 'the final response');
-    await docShot(citizen, 'track-response', PHONE, '#resp-title');
+    assert((await citizen.textContent('#bodies')).includes(MSG_FINAL), 'the final response');
+    await docShot(citizen, 'track-response', PHONE, '#ag-title');
     await citizen.click('.rating label:has(input[value="5"])');
     await citizen.fill('#f-comment', 'Terima kasih, ijazah sudah diterima.');
     await citizen.click('#feedback-form button[type=submit]');
     await citizen.waitForSelector('#feedback-done:not([hidden])');
     await audit(citizen, 'track (completed)');
     await shots(citizen, 'track-completed');
+  });
+
+  // ---- Re-routing: a body without authority declines; the analyst forwards to the one with it ----
+  const NOTE_INTERNAL = 'Catatan internal: pelapor sudah dihubungi lewat telepon, jangan dikutip.';
+  const NOTE_DECLINE = 'Penerbitan KTP-el warga Kota Bandung dilayani Disdukcapil Kota Bandung.';
+  const MSG_BANDUNG = 'KTP elektronik pelapor sudah dicetak dan dapat diambil di kantor Disdukcapil Kota Bandung.';
+  const DUKCAPIL = 'Direktorat Jenderal Kependudukan dan Pencatatan Sipil, Kementerian Dalam Negeri';
+  let reroute = '';
+  let rerouteToken = '';
+  let other = '';
+  const ofReroute = (page) => page.locator(`article.case:has-text("${reroute}")`);
+
+  await step('re-routing: a report in Kota Bandung is forwarded to a ministry without authority, assigned, with an internal note', async () => {
+    // Another open report, so that the queue holds more than the one re-routed.
+    const res = await fetch(`${BASE}/v1/reports`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ kind: 'complaint', title: 'Puskesmas tutup siang hari', description: 'Puskesmas di kecamatan kami sering tutup pada siang hari kerja.', category: 'kesehatan', privacy: 'anonymous', consent: true }),
+    });
+    assert(res.status === 201, `the other report: HTTP ${res.status}`);
+    other = (await res.json()).registration_number;
+    await citizen.goto(`${BASE}/lapor.html`);
+    await citizen.waitForSelector('#r-category option[value=adminduk]', { state: 'attached' });
+    await citizen.fill('#r-title', 'KTP elektronik belum jadi');
+    await citizen.fill('#r-description', 'KTP elektronik saya belum jadi sejak enam bulan, padahal perekaman sudah dilakukan.');
+    await citizen.selectOption('#r-category', 'adminduk');
+    await citizen.selectOption('#r-province', '32');
+    await citizen.waitForSelector('#r-regency option[value="3273"]', { state: 'attached' });
+    await citizen.selectOption('#r-regency', '3273');
+    await citizen.check('input[name=privacy][value=anonymous]');
+    await citizen.check('input[name=consent]');
+    await citizen.click('#report-form button[type=submit]');
+    await citizen.waitForSelector('#receipt:not([hidden])');
+    reroute = (await citizen.textContent('#rc-number')).trim();
+    rerouteToken = (await citizen.textContent('#rc-token')).trim();
+
+    await staff.click('#filters button[type=submit]');
+    await staff.locator(`#queue tr[data-number="${reroute}"] button`).click();
+    await staff.waitForSelector('#detail:not([hidden]) #act-analysis');
+    assert(await staff.isHidden('#tab-escalations'), 'no escalations tab without the supervisor group');
+    await staff.click('#act-analysis button[type=submit]');
+    await staff.waitForSelector('#act-forward');
+    for (const c of await staff.$$('#act-forward input[name=agencies]')) {
+      if (await c.getAttribute('value') === 'kemendagri-dukcapil') await c.check(); else await c.uncheck();
+    }
+    await staff.click('#act-forward button[type=submit]');
+    await staff.waitForSelector('#d-status[data-kind=ok]');
+    assert((await staff.textContent('#d-badges')).includes('Diteruskan'), 'forwarded to the ministry');
+    // Assigned to oneself, and a note for the staff only.
+    await staff.click('#assign-me');
+    await staff.waitForSelector('#assign-status[data-kind=ok]');
+    assert((await staff.textContent('#d-assignee')).includes('local-analyst'), 'assigned to the analyst');
+    assert(await staff.isHidden('#assign-me'), 'nothing more to take');
+    await staff.fill('#n-text', NOTE_INTERNAL);
+    await staff.click('#note-form button[type=submit]');
+    await staff.waitForSelector('#note-status[data-kind=ok]');
+    assert((await staff.textContent('#d-notes')).includes(NOTE_INTERNAL), 'the note is listed');
+    assert((await staff.textContent('#d-notes')).includes('local-analyst'), 'with who wrote it');
+    // The queue by assignee: mine, then nobody's.
+    const shows = (a, b) => staff.waitForFunction(([x, y]) => document.querySelector(`#queue tr[data-number="${x}"]`)
+      && !document.querySelector(`#queue tr[data-number="${y}"]`), [a, b]);
+    await staff.selectOption('#f-assignee', 'me');
+    await shows(reroute, other);
+    await staff.selectOption('#f-assignee', 'none');
+    await shows(other, reroute);
+    await staff.selectOption('#f-assignee', '');
+    await staff.waitForSelector(`#queue tr[data-number="${reroute}"]`);
+  });
+
+  await step('agency: the ministry declines the case, suggesting the city government found by name', async () => {
+    await agency.click('#signout');
+    await agency.fill('#a-key', CREDS.agency_keys['kemendagri-dukcapil']);
+    await agency.click('#signin button[type=submit]');
+    await agency.waitForSelector('#console:not([hidden])');
+    const card = ofReroute(agency);
+    await card.waitFor({ timeout: 90000 });
+    const text = await card.textContent();
+    assert(text.includes('Batas respons awal') && text.includes('Batas jawaban akhir'), 'the case\'s two deadlines');
+    assert(text.includes('Diteruskan'), 'the case\'s state');
+    assert(!text.includes(NOTE_INTERNAL), 'an internal note never reaches an agency');
+    await card.locator('button', { hasText: 'Terima kasus' }).click();
+    await card.locator('.badge', { hasText: 'Sudah diterima' }).waitFor();
+    await card.locator('details.decline summary').click();
+    await card.locator('select[name=reason]').selectOption('not_our_authority');
+    await card.locator('textarea[name=note]').fill(NOTE_DECLINE);
+    await card.locator('input.body-pick').fill('Pemerintah Kota Bandung');
+    await card.locator('.picker button').click();
+    await card.locator('ul.picked li', { hasText: 'Pemerintah Kota Bandung' }).waitFor();
+    await audit(agency, 'agency (decline)');
+    await shots(agency, 'agency-decline', PHONE);
+    await card.locator('.decline-form button[type=submit]').click();
+    await card.locator('.status-line[data-kind=ok]', { hasText: 'dikembalikan' }).waitFor();
+    const after = await card.textContent();
+    assert(after.includes('Menyatakan bukan kewenangannya'), 'the case is declined');
+    assert(await card.locator('form').count() === 0, 'a declined case takes no answer');
+  });
+
+  await step('staff: the declined report heads the queue, marked for re-routing; forwarded to the city government chosen by name', async () => {
+    const first = staff.locator('#queue tbody tr').first();
+    await eventually('the re-routed report at the top of the queue', async () => {
+      await staff.click('#filters button[type=submit]');
+      await staff.waitForSelector('#queue-status[hidden]', { state: 'attached' });
+      return (await first.getAttribute('data-number')) === reroute && (await first.textContent()).includes('Perlu dialihkan');
+    }, { timeout: 30000, every: 1000 });
+    assert(await staff.locator(`#queue tr[data-number="${other}"]`).count() === 1, 'another open report is in the queue below it');
+    await first.locator('button.row-open').click();
+    await staff.waitForSelector('#d-rerouting:not([hidden])');
+    const declined = staff.locator('#d-cases li[data-agency="kemendagri-dukcapil"]');
+    const text = await declined.textContent();
+    assert(text.includes('Menyatakan bukan kewenangannya') && text.includes('Bukan kewenangan instansi ini'), 'the case\'s state and the reason');
+    assert(text.includes(NOTE_DECLINE), 'the agency\'s note to the analysts');
+    assert(await declined.locator('button', { hasText: 'Teruskan ke Pemerintah Kota Bandung' }).count() === 1, 'one click forwards to the suggested body');
+    // Any body of the directory, by name: 566 of them.
+    assert(await staff.$$eval('#agency-directory option', (os) => os.length) === 566, 'the whole directory');
+    for (const c of await staff.$$('#act-forward input[name=agencies]')) await c.uncheck();
+    await staff.fill('#act-forward input.body-pick', 'Kabupaten Bandung Barat');
+    await staff.click('#act-forward .picker button');
+    assert(await staff.isChecked('#act-forward input[value="pemkab-3217"]'), 'a regency found by part of its name');
+    await staff.uncheck('#act-forward input[value="pemkab-3217"]');
+    await staff.fill('#act-forward input.body-pick', 'Pemerintah Kota Bandung');
+    await staff.press('#act-forward input.body-pick', 'Enter');
+    assert(await staff.isChecked('#act-forward input[value="pemkot-3273"]'), 'the city government chosen by name');
+    assert((await staff.$$eval('#act-forward input[name=agencies]:checked', (cs) => cs.map((c) => c.value))).join() === 'pemkot-3273', 'only it');
+    await audit(staff, 'staff (re-routing)');
+    await shots(staff, 'staff-rerouting', DESKTOP);
+    await staff.click('#act-forward button[type=submit]');
+    await staff.waitForSelector('#d-status[data-kind=ok]');
+    assert((await staff.textContent('#d-badges')).includes('Diteruskan'), 'forwarded again');
+    assert(await staff.isHidden('#d-rerouting'), 'no longer to re-route');
+    const bandung = await staff.textContent('#d-cases li[data-agency="pemkot-3273"]');
+    assert(bandung.includes('Pemerintah Kota Bandung') && bandung.includes('Batas respons awal'), 'the new case with its deadlines');
+    assert(await staff.locator('#d-cases li[data-agency="pemkot-3273"] details.withdraw').count() === 1, 'it can be withdrawn');
+    assert(await staff.locator('#act-add').count() === 1, 'more bodies can be added');
+    await staff.setViewportSize(PHONE);
+  });
+
+  await step('agency: the city government gets the case and gives the final answer', async () => {
+    await agency.click('#signout');
+    await agency.fill('#a-key', CREDS.agency_keys['pemkot-3273']);
+    await agency.click('#signin button[type=submit]');
+    await agency.waitForSelector('#console:not([hidden])');
+    const card = ofReroute(agency);
+    await card.waitFor({ timeout: 90000 });
+    const text = await card.textContent();
+    assert(!text.includes(NOTE_INTERNAL) && !text.includes(NOTE_DECLINE), 'neither the internal note nor the other body\'s note');
+    await card.locator('button', { hasText: 'Terima kasus' }).click();
+    await card.locator('.badge', { hasText: 'Sudah diterima' }).waitFor();
+    await card.locator('select[name=kind]').selectOption('final');
+    await card.locator('textarea[name=message]').fill(MSG_BANDUNG);
+    await card.locator('.response-form button[type=submit]').click();
+    await card.locator('.status-line[data-kind=ok]', { hasText: 'Respons terkirim' }).waitFor();
+    assert((await card.textContent()).includes('Selesai'), 'the report is completed');
+  });
+
+  await step('citizen: the tracking page shows both bodies with their states and the answer, and no internal note', async () => {
+    await citizen.goto(`${BASE}/lacak.html?nomor=${reroute}`);
+    await citizen.waitForSelector('#bodies .body[data-code="pemkot-3273"] .response');
+    assert((await citizen.textContent('#r-status')).includes('Selesai'), 'completed');
+    const codes = await citizen.$$eval('#bodies .body', (bs) => bs.map((b) => b.dataset.code));
+    assert(codes.join() === 'kemendagri-dukcapil,pemkot-3273', `both bodies, in the order they got it: ${codes}`);
+    const dukcapil = citizen.locator('#bodies .body[data-code="kemendagri-dukcapil"]');
+    const bandung = citizen.locator('#bodies .body[data-code="pemkot-3273"]');
+    assert((await dukcapil.locator('h4').textContent()) === DUKCAPIL, 'the ministry by name');
+    assert((await dukcapil.locator('.badge').textContent()) === 'Menyatakan bukan kewenangannya', 'its state');
+    assert((await dukcapil.textContent()).includes('Bukan kewenangan instansi ini'), 'its reason');
+    assert((await bandung.locator('h4').textContent()) === 'Pemerintah Kota Bandung', 'the city government by name');
+    assert((await bandung.locator('.badge').textContent()) === 'Selesai ditangani', 'its state');
+    assert((await bandung.textContent()).includes(MSG_BANDUNG), 'its answer');
+    assert((await citizen.textContent('#timeline')).includes('Instansi menyatakan bukan kewenangannya'), 'the decline in the history');
+    const main = await citizen.textContent('main');
+    assert(!main.includes(NOTE_INTERNAL) && !main.includes(NOTE_DECLINE), 'internal notes never show on the tracking page');
+    const full = JSON.stringify(await api(`/v1/reports/${reroute}`, { headers: { 'X-Tracking-Token': rerouteToken } }));
+    assert(!full.includes(NOTE_INTERNAL) && !full.includes(NOTE_DECLINE), 'nor in what the page gets');
+    await audit(citizen, 'track (re-routed)');
+    await shots(citizen, 'track-bodies');
+    await citizen.click('#lang-switch');
+    await eventually('the states in English', async () => (await dukcapil.locator('.badge').textContent()) === 'Declined', { timeout: 10000 });
+    assert((await bandung.locator('.badge').textContent()) === 'Completed', 'completed, in English');
+    await citizen.click('#lang-switch');
+    await eventually('back in Indonesian', async () => (await dukcapil.locator('.badge').textContent()) === 'Menyatakan bukan kewenangannya', { timeout: 10000 });
+  });
+
+  await step('staff: answer templates fill the request for information and the rejection', async () => {
+    await staff.click('#filters button[type=submit]');
+    await staff.locator(`#queue tr[data-number="${other}"] button`).click();
+    await staff.waitForSelector('#detail:not([hidden]) #act-analysis');
+    await staff.click('#act-analysis button[type=submit]');
+    await staff.waitForSelector('#ri-template option[value="request-info-photos"]', { state: 'attached' });
+    await staff.selectOption('#ri-template', 'request-info-photos');
+    assert((await staff.inputValue('#act-info textarea[name=message]')).includes('foto'), 'the request filled from its template');
+    await staff.waitForSelector('#rj-template option[value="reject-out-of-scope"]', { state: 'attached' });
+    await staff.selectOption('#rj-template', 'reject-out-of-scope');
+    assert(await staff.inputValue('#rj-reason') === 'out_of_scope', 'the template sets its reason');
+    const message = await staff.inputValue('#act-reject textarea[name=message]');
+    assert(message.length > 20, 'the rejection message filled from its template');
+    await audit(staff, 'staff (templates)');
+    await staff.click('#act-reject button[type=submit]');
+    await staff.waitForSelector('#d-status[data-kind=ok]');
+    assert((await staff.textContent('#d-badges')).includes('Tidak dapat diproses'), 'rejected');
+    assert((await staff.textContent('#d-timeline')).includes(message.slice(0, 40)), 'the message the reporter gets');
+  });
+
+  await step('staff: a body added by name, then withdrawn with a reason; the agency sees the withdrawal', async () => {
+    // A report the agencies work on (set up through the API).
+    const post = async (path, body, headers = {}) => {
+      const res = await fetch(BASE + path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      assert(res.ok, `POST ${path}: HTTP ${res.status}`);
+      return res.json();
+    };
+    const analyst = { Authorization: `Bearer ${CREDS.staff_tokens.analyst}` };
+    const { registration_number: n } = await post('/v1/reports', {
+      kind: 'complaint', title: 'Banjir di jalan protokol', description: 'Jalan protokol di Jakarta Pusat tergenang setiap hujan deras sejak bulan lalu.',
+      category: 'infrastruktur', location: { province_code: '31' }, privacy: 'anonymous', consent: true,
+    });
+    await post(`/v1/staff/reports/${n}/analysis`, {}, analyst);
+    await post(`/v1/staff/reports/${n}/forward`, { agencies: ['kemen-pu'] }, analyst);
+    await staff.click('#filters button[type=submit]');
+    await staff.locator(`#queue tr[data-number="${n}"] button`).click();
+    await staff.waitForSelector('#detail:not([hidden]) #act-add');
+    await staff.fill('#act-add input.body-pick', 'Pemerintah Provinsi DKI Jakarta');
+    await staff.press('#act-add input.body-pick', 'Enter');
+    assert(await staff.isChecked('#act-add input[value="pemprov-31"]'), 'the province chosen by name');
+    await staff.click('#act-add button[type=submit]');
+    await staff.waitForSelector('#d-status[data-kind=ok]');
+    const item = staff.locator('#d-cases li[data-agency="pemprov-31"]');
+    await item.locator('details.withdraw summary').click();
+    await item.locator('textarea[name=reason]').fill('Jalan protokol ini jalan nasional, bukan jalan provinsi.');
+    await item.locator('button[type=submit]').click();
+    await staff.waitForSelector('#d-status[data-kind=ok]');
+    const text = await staff.textContent('#d-cases li[data-agency="pemprov-31"]');
+    assert(text.includes('Ditarik oleh Setwapres') && text.includes('bukan jalan provinsi'), 'withdrawn, with its reason');
+    assert((await staff.textContent('#d-badges')).includes('Diteruskan'), 'still with the ministry');
+    await agency.click('#signout');
+    await agency.fill('#a-key', CREDS.agency_keys['pemprov-31']);
+    await agency.click('#signin button[type=submit]');
+    await agency.waitForSelector('#console:not([hidden])');
+    const card = agency.locator(`article.case:has-text("${n}")`);
+    await card.waitFor({ timeout: 90000 });
+    assert((await card.locator('.badge').first().textContent()) === 'Ditarik oleh Setwapres', 'marked as a withdrawal');
+    assert((await card.textContent()).includes('bukan jalan provinsi'), 'with the reason');
+    assert(await card.locator('form').count() === 0 && await card.locator('details.decline').count() === 0, 'nothing to answer');
+    await card.locator('button', { hasText: 'Terima pemberitahuan' }).click();
+    await card.locator('.badge', { hasText: 'Sudah diterima' }).waitFor();
+    await audit(agency, 'agency (withdrawn)');
   });
 
   await step('desk: the intake form answers with a receipt, or says the desk is closed', async () => {
@@ -482,6 +733,33 @@ try {
     }
     await audit(staff, 'desk');
     await shots(staff, 'staff-desk');
+  });
+
+  await step('supervisor: the escalations tab, without the triage queue', async () => {
+    await staff.click('#signout');
+    await staff.fill('#dev-token', CREDS.staff_tokens.supervisor);
+    await staff.click('#signin-dev button[type=submit]');
+    await staff.waitForSelector('#panel-escalations:not([hidden])');
+    assert(await staff.isVisible('#tab-escalations'), 'the tab shows for supervisors');
+    await staff.waitForSelector('#esc-status[data-kind=ok], #esc-status[data-kind=error], #escalations tbody tr');
+    assert(await staff.getAttribute('#esc-status', 'data-kind') !== 'error', `escalations: ${await staff.textContent('#esc-status')}`);
+    const rows = await staff.$$eval('#escalations tbody tr', (rs) => rs.length);
+    assert(rows > 0 || /Tidak ada/.test(await staff.textContent('#esc-status')), 'rows, or a word that nothing is late');
+    await staff.click('#tab-queue');
+    assert(await staff.isVisible('#queue-forbidden'), 'the triage queue is for analysts');
+    // How late cases and overdue reports show (the API's answer stood in for: nothing is late
+    // in a fresh run).
+    await staff.route('**/v1/staff/escalations', (r) => r.fulfill({ json: { escalations: [
+      { kind: 'case_late', registration_number: 'ABCDE-FGHJK', case_id: 'ABCDE-FGHJK.kemenkes', agency: { code: 'kemenkes', name: 'Kementerian Kesehatan' }, deadline: 'response', due_date: '2026-11-02', working_days_late: 3, status: 'forwarded', status_label: 'Diteruskan', escalated: true },
+      { kind: 'report_overdue', registration_number: 'MNPQR-STVWX', case_id: null, agency: null, deadline: null, due_date: '2026-11-04', working_days_late: 1, status: 'in_analysis', status_label: 'Dalam analisis', escalated: false },
+    ] } }));
+    await staff.click('#tab-escalations');
+    await staff.waitForSelector('#escalations tbody tr[data-kind=report_overdue]');
+    const late = await staff.textContent('#escalations tbody tr[data-kind=case_late]');
+    assert(late.includes('Kementerian Kesehatan') && late.includes('3 hari kerja') && late.includes('respons awal') && late.includes('Sudah diingatkan'), `a late case: ${late}`);
+    await audit(staff, 'supervisor');
+    await shots(staff, 'staff-escalations');
+    await staff.unroute('**/v1/staff/escalations');
   });
 
   await step('staff: production sign-in (Cognito hosted UI, authorization code + PKCE) against a stand-in', async () => {

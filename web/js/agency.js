@@ -1,12 +1,15 @@
 // The agency console: sign in with the agency's API key, long-poll the agency's own queue
 // (GET /v1/agency/cases), acknowledge each delivery (…/ack with its receipt), post
-// responses (…/responses), see the citizen's updates and get attachment links.
+// responses (…/responses) or decline a case that is not the agency's (…/decline, with the
+// bodies it suggests, found by name), see each case's state, deadlines and lateness, the
+// citizen's updates, reminders and withdrawals, and get attachment links.
 
 import {
   initPage, api, ApiError, showErrors, clearErrors, say, h, $, L, applyLang, fmtTime, fmtDate, categories,
   label, KIND, CHANNEL, RESPONSE_KIND, statusLabel,
 } from './core.js';
 import { locationText } from './geo.js';
+import { bodyPicker, CASE_STATE, DECLINE_REASON } from './directory.js';
 
 initPage();
 
@@ -17,7 +20,7 @@ let loopRunning = false;
 /** case id → { c: the latest delivery, acked: its receipt was acknowledged, log: [] } */
 const cases = new Map();
 let catNames = {};
-categories().then((cs) => { catNames = Object.fromEntries(cs.map((c) => [c.code, c])); rerender(); }).catch(() => {});
+categories().then((cs) => { catNames = Object.fromEntries(cs.map((c) => [c.code, c])); rerender(true); }).catch(() => {});
 
 const agencyApi = (path, opts = {}) => api(path, { ...opts, headers: { Authorization: `Bearer ${key}`, ...(opts.headers || {}) } });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +57,7 @@ $('#signin').addEventListener('submit', async (e) => {
 function showConsole() {
   $('#signin').hidden = true;
   $('#console').hidden = false;
-  rerender();
+  rerender(true);
   startLoop();
 }
 
@@ -77,7 +80,7 @@ async function poll(wait) {
   for (const c of page.cases) {
     const known = cases.get(c.case_id);
     // A new delivery (new receipt) needs its own acknowledgement.
-    cases.set(c.case_id, { c, acked: known && known.c.receipt === c.receipt ? known.acked : false, log: known?.log || [] });
+    cases.set(c.case_id, { c, acked: known && known.c.receipt === c.receipt ? known.acked : false, log: known?.log || [], el: known?.el, dirty: true });
   }
   if (page.cases.length) rerender();
   return page.cases.length;
@@ -100,6 +103,8 @@ async function startLoop() {
   }
   if (key) say(status, L('Pemeriksaan otomatis dihentikan.', 'Automatic checking is off.'));
   loopRunning = false;
+  // Signed in again (another key) while the last loop was stopping: check for that key.
+  if (key && $('#autopoll').checked) startLoop();
 }
 
 $('#autopoll').addEventListener('change', (e) => { if (e.currentTarget.checked) startLoop(); else controller?.abort(); });
@@ -118,24 +123,56 @@ $('#poll-now').addEventListener('click', async () => {
 // ---- Cases ----
 
 const catLabel = (code) => (code && catNames[code] ? L(catNames[code].name_id, catNames[code].name_en) : code || '–');
+/** A case the agency can still answer or decline. */
+const isOpen = (c) => ['forwarded', 'acknowledged', 'answered'].includes(c.state || 'forwarded');
 
-function rerender() {
+/** Cards are rebuilt only when their case changed (typing in another card is kept). */
+function rerender(all = false) {
   const list = $('#cases');
   const sorted = [...cases.values()].sort((a, b) => (a.c.due_date || '9999').localeCompare(b.c.due_date || '9999'));
-  list.replaceChildren(...sorted.map(card));
-  applyLang(list);
+  for (const entry of sorted) {
+    if (!all && entry.el && !entry.dirty) continue;
+    const old = entry.el;
+    entry.el = card(entry);
+    entry.dirty = false;
+    applyLang(entry.el);
+    if (old?.parentNode) old.replaceWith(entry.el);
+  }
+  const want = sorted.map((e) => e.el);
+  if (want.length !== list.children.length || want.some((el, i) => list.children[i] !== el)) list.replaceChildren(...want);
   $('#no-cases').hidden = cases.size > 0;
 }
-document.addEventListener('langchange', rerender);
+document.addEventListener('langchange', () => rerender(true));
+
+/** What this delivery is about, as badges. */
+function badges(entry) {
+  const { c } = entry;
+  const state = c.state || 'forwarded';
+  const trigger = {
+    citizen_update: h('span', { class: 'badge approaching' }, L('Informasi baru dari pelapor', 'New information from the reporter')),
+    withdrawn: h('span', { class: 'badge', 'data-state': 'withdrawn' }, L('Ditarik oleh Setwapres', 'Withdrawn by the Secretariat')),
+    reminder: h('span', { class: 'badge overdue' }, L('Pengingat: kasus terlambat', 'Reminder: the case is late')),
+  }[c.trigger] || (state === 'forwarded' ? h('span', { class: 'badge', 'data-status': 'forwarded' }, L('Kasus baru', 'New case')) : '');
+  return h('p', { class: 'badges' },
+    trigger, ' ',
+    c.trigger !== 'withdrawn' ? h('span', { class: 'badge', 'data-state': state }, label(CASE_STATE, state)) : '', ' ',
+    c.late_since && isOpen(c) && c.trigger !== 'reminder' ? h('span', { class: 'badge overdue' }, L('Terlambat', 'Late')) : '', ' ',
+    entry.acked ? h('span', { class: 'badge', 'data-status': 'completed' }, L('Sudah diterima', 'Acknowledged')) : '');
+}
 
 function card(entry) {
   const { c } = entry;
   const r = c.report;
   const id = `case-${c.case_id.replace(/[^A-Za-z0-9]/g, '-')}`;
+  const open = isOpen(c);
+  const withdrawn = c.trigger === 'withdrawn' || c.state === 'withdrawn';
   const facts = [
     [L('Nomor registrasi', 'Registration number'), c.registration_number],
+    [L('Tahap kasus', 'Case state'), label(CASE_STATE, c.state || 'forwarded')],
     [L('Diteruskan', 'Forwarded'), fmtTime(c.forwarded_at)],
-    [L('Batas waktu', 'Due date'), fmtDate(c.due_date)],
+    [L('Batas respons awal', 'First response due'), c.response_due_date ? fmtDate(c.response_due_date) : '–'],
+    [L('Batas jawaban akhir', 'Final answer due'), c.completion_due_date ? fmtDate(c.completion_due_date) : '–'],
+    [L('Batas laporan (14 hari kerja)', 'Report due (14 working days)'), fmtDate(c.due_date)],
     [L('Jenis', 'Kind'), label(KIND, r.kind)],
     [L('Kategori', 'Category'), catLabel(r.category)],
     [L('Lokasi', 'Location'), locationText(r.location)],
@@ -144,7 +181,8 @@ function card(entry) {
     [L('Status laporan', 'Report status'), statusLabel(r.status)],
   ];
   const status = h('p', { class: 'status-line', role: 'status', hidden: true });
-  const ack = h('button', { type: 'button', class: 'primary' }, L('Terima kasus', 'Acknowledge'));
+  const ack = h('button', { type: 'button', class: 'primary' },
+    withdrawn ? L('Terima pemberitahuan', 'Acknowledge the notice') : L('Terima kasus', 'Acknowledge'));
   ack.hidden = entry.acked;
   ack.addEventListener('click', async () => {
     ack.disabled = true;
@@ -152,15 +190,54 @@ function card(entry) {
     try {
       const res = await agencyApi(`/v1/agency/cases/${encodeURIComponent(c.case_id)}/ack`, { method: 'POST', body: { receipt: c.receipt } });
       entry.acked = true;
-      entry.log.push(L(`Diterima ${fmtTime(res.acknowledged_at)}`, `Acknowledged ${fmtTime(res.acknowledged_at)}`));
+      entry.dirty = true;
+      if (!c.state || c.state === 'forwarded') entry.c = { ...c, state: 'acknowledged' };
+      entry.log.push(withdrawn
+        ? L(`Pemberitahuan penarikan diterima ${fmtTime(res.acknowledged_at)}`, `Withdrawal notice acknowledged ${fmtTime(res.acknowledged_at)}`)
+        : L(`Diterima ${fmtTime(res.acknowledged_at)}`, `Acknowledged ${fmtTime(res.acknowledged_at)}`));
       rerender();
-      say($(`#${id} .status-line`), L('Kasus diterima.', 'Case acknowledged.'), 'ok');
+      say($(`#${id} .status-line`), withdrawn ? L('Pemberitahuan diterima.', 'Notice acknowledged.') : L('Kasus diterima.', 'Case acknowledged.'), 'ok');
     } catch (err) {
       ack.disabled = false;
       say(status, err.message, 'error');
     }
   });
 
+  return h('article', { class: `card case${entry.acked ? ' acknowledged' : ''}${withdrawn ? ' withdrawn' : ''}`, id, 'aria-labelledby': `${id}-t`, 'data-case': c.case_id },
+    h('h3', { id: `${id}-t` }, `${r.title} `, h('span', { class: 'muted mono' }, `(${c.case_id})`)),
+    badges(entry),
+    withdrawn ? h('div', { class: 'danger' },
+      h('p', {}, h('strong', {}, L('Setwapres menarik kasus ini dari instansi Anda', 'The Secretariat took this case back from your body')),
+        c.withdrawal ? ` (${fmtTime(c.withdrawal.at)}).` : '.'),
+      c.withdrawal ? h('p', {}, h('strong', {}, L('Alasan: ', 'Reason: ')), c.withdrawal.reason) : '',
+      h('p', {}, L('Kasus ini tidak perlu dijawab lagi. Terima pemberitahuan ini agar tidak dikirim ulang.', 'It needs no answer any more. Acknowledge this notice so that it is not delivered again.'))) : '',
+    c.trigger === 'reminder' && open ? h('p', { class: 'danger' },
+      L(`Kasus ini melewati batas waktu (${fmtDate(c.late_since)}). Kirim respons secepatnya.`, `This case is past its deadline (${fmtDate(c.late_since)}). Send a response as soon as possible.`)) : '',
+    c.trigger !== 'reminder' && c.late_since && open ? h('p', { class: 'danger' },
+      L(`Terlambat: batas ${fmtDate(c.late_since)} sudah lewat.`, `Late: the deadline of ${fmtDate(c.late_since)} has passed.`)) : '',
+    h('dl', { class: 'facts' }, (withdrawn ? facts.slice(0, 3) : facts).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    withdrawn ? '' : [
+      c.note ? h('p', { class: 'note' }, h('strong', {}, L('Catatan Setwapres: ', 'Note from the Secretariat: ')), c.note) : '',
+      h('p', { class: 'prewrap' }, r.description),
+      h('h4', {}, L('Pelapor', 'Reporter')),
+      c.reporter
+        ? h('p', {}, `${c.reporter.name} · NIK ${c.reporter.nik} · ${c.reporter.phone}${c.reporter.email ? ` · ${c.reporter.email}` : ''}`)
+        : h('p', { class: 'muted' }, r.privacy === 'anonymous'
+          ? L('Anonim: tidak ada identitas.', 'Anonymous: no identity.')
+          : L('Rahasia: identitas pelapor hanya diketahui Setwapres.', 'Confidential: only the Secretariat knows who reported.')),
+      attachments(c),
+      c.updates.length ? h('div', {}, h('h4', {}, L('Informasi tambahan dari pelapor', 'More information from the reporter')),
+        h('ul', {}, c.updates.map((u) => h('li', {}, h('time', { datetime: u.at, class: 'muted' }, fmtTime(u.at)), ' ', u.message,
+          u.attachments.length ? h('span', { class: 'muted' }, L(` (${u.attachments.length} lampiran)`, ` (${u.attachments.length} attachment(s))`)) : '')))) : '',
+    ],
+    entry.log.length ? h('ul', { class: 'muted' }, entry.log.map((l) => h('li', {}, l))) : '',
+    h('div', { class: 'actions' }, ack),
+    open && !withdrawn ? [responseForm(entry, id, status), declineForm(entry, id, status)] : '',
+    status);
+}
+
+function responseForm(entry, id, status) {
+  const { c } = entry;
   const form = h('form', { novalidate: true, class: 'response-form', 'aria-label': L(`Kirim respons untuk ${c.case_id}`, `Respond to ${c.case_id}`) },
     h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true }),
     h('div', { class: 'field' },
@@ -180,7 +257,8 @@ function card(entry) {
       const res = await agencyApi(`/v1/agency/cases/${encodeURIComponent(c.case_id)}/responses`, { method: 'POST', body });
       entry.log.push(L(`${label(RESPONSE_KIND, res.kind)} terkirim ${fmtTime(res.at)} (status laporan: ${statusLabel(res.report_status)})`,
         `${label(RESPONSE_KIND, res.kind)} sent ${fmtTime(res.at)} (report status: ${statusLabel(res.report_status)})`));
-      entry.c = { ...entry.c, report: { ...entry.c.report, status: res.report_status } };
+      entry.c = { ...entry.c, state: res.kind === 'final' ? 'completed' : 'answered', report: { ...entry.c.report, status: res.report_status } };
+      entry.dirty = true;
       rerender();
       say($(`#${id} .status-line`), L('Respons terkirim.', 'Response sent.'), 'ok');
     } catch (err) {
@@ -188,31 +266,70 @@ function card(entry) {
       showErrors(form, err);
     }
   });
+  return form;
+}
 
-  return h('article', { class: `card case${entry.acked ? ' acknowledged' : ''}`, id, 'aria-labelledby': `${id}-t` },
-    h('h3', { id: `${id}-t` }, `${r.title} `, h('span', { class: 'muted mono' }, `(${c.case_id})`)),
-    h('p', {},
-      c.trigger === 'citizen_update'
-        ? h('span', { class: 'badge approaching' }, L('Informasi baru dari pelapor', 'New information from the reporter'))
-        : h('span', { class: 'badge', 'data-status': 'forwarded' }, L('Kasus baru', 'New case')), ' ',
-      entry.acked ? h('span', { class: 'badge', 'data-status': 'completed' }, L('Sudah diterima', 'Acknowledged')) : ''),
-    h('dl', { class: 'facts' }, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-    c.note ? h('p', { class: 'note' }, h('strong', {}, L('Catatan Setwapres: ', 'Note from the Secretariat: ')), c.note) : '',
-    h('p', { class: 'prewrap' }, r.description),
-    h('h4', {}, L('Pelapor', 'Reporter')),
-    c.reporter
-      ? h('p', {}, `${c.reporter.name} · NIK ${c.reporter.nik} · ${c.reporter.phone}${c.reporter.email ? ` · ${c.reporter.email}` : ''}`)
-      : h('p', { class: 'muted' }, r.privacy === 'anonymous'
-        ? L('Anonim: tidak ada identitas.', 'Anonymous: no identity.')
-        : L('Rahasia: identitas pelapor hanya diketahui Setwapres.', 'Confidential: only the Secretariat knows who reported.')),
-    attachments(c),
-    c.updates.length ? h('div', {}, h('h4', {}, L('Informasi tambahan dari pelapor', 'More information from the reporter')),
-      h('ul', {}, c.updates.map((u) => h('li', {}, h('time', { datetime: u.at, class: 'muted' }, fmtTime(u.at)), ' ', u.message,
-        u.attachments.length ? h('span', { class: 'muted' }, L(` (${u.attachments.length} lampiran)`, ` (${u.attachments.length} attachment(s))`)) : '')))) : '',
-    entry.log.length ? h('ul', { class: 'muted' }, entry.log.map((l) => h('li', {}, l))) : '',
-    h('div', { class: 'actions' }, ack),
-    form,
-    status);
+const DECLINE_REASONS = ['not_our_authority', 'needs_other_agency', 'duplicate_elsewhere'];
+
+/** Not for this body: the reason, a note for the Secretariat, and the bodies it suggests
+ *  (the form is built when first opened: most cases are answered, not declined). */
+function declineForm(entry, id, status) {
+  const details = h('details', { class: 'decline' },
+    h('summary', {}, L('Bukan kewenangan instansi Anda? Kembalikan ke Setwapres', 'Not for your body? Return it to the Secretariat')));
+  details.addEventListener('toggle', () => { if (details.open && details.children.length === 1) details.append(buildDeclineForm(entry, id, status)); });
+  return details;
+}
+
+function buildDeclineForm(entry, id, status) {
+  const { c } = entry;
+  const own = c.case_id.slice(c.registration_number.length + 1);
+  const chosen = [];
+  const list = h('ul', { class: 'picked', 'aria-live': 'polite' });
+  const draw = () => list.replaceChildren(...chosen.map((a, i) => h('li', {},
+    `${a.name} `, h('span', { class: 'muted mono' }, `(${a.code})`), ' ',
+    h('button', {
+      type: 'button', class: 'link-button', 'aria-label': L(`Hapus ${a.name}`, `Remove ${a.name}`),
+      onclick: () => { chosen.splice(i, 1); draw(); },
+    }, L('hapus', 'remove')))));
+  const picker = bodyPicker({
+    labelId: 'Tambah instansi (cari dengan nama)', labelEn: 'Add a body (search by name)', exclude: [own],
+    onPick: (a) => { if (!chosen.some((x) => x.code === a.code)) chosen.push(a); draw(); },
+  });
+  const form = h('form', { novalidate: true, class: 'decline-form' },
+    h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true }),
+    h('p', { class: 'hint' }, L('Kasus ditutup untuk instansi Anda dan kembali ke Setwapres, yang meneruskannya ke instansi yang berwenang. Pelapor melihat bahwa instansi Anda bukan yang berwenang, tanpa catatan Anda.',
+      'The case closes for your body and goes back to the Secretariat, which forwards it to the body with authority. The reporter sees that your body is not the one, without your note.')),
+    h('div', { class: 'field' },
+      h('label', { class: 'label', for: `${id}-dreason` }, L('Alasan', 'Reason')),
+      h('select', { id: `${id}-dreason`, name: 'reason' }, DECLINE_REASONS.map((r) => h('option', { value: r }, label(DECLINE_REASON, r))))),
+    h('div', { class: 'field' },
+      h('label', { class: 'label', for: `${id}-dnote` }, L('Penjelasan untuk Setwapres (tidak terlihat pelapor)', 'Explanation for the Secretariat (not seen by the reporter)')),
+      h('textarea', { id: `${id}-dnote`, name: 'note', rows: 2, maxlength: 2000 })),
+    h('fieldset', { class: 'field', 'data-field': 'suggested_agencies' },
+      h('legend', {}, L('Instansi yang berwenang menurut Anda (opsional, paling banyak 10)', 'The bodies you think have authority (optional, at most 10)')),
+      list, picker),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, L('Kembalikan ke Setwapres', 'Return to the Secretariat'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    say(status, L('Mengirim…', 'Sending…'));
+    const body = { reason: form.elements.reason.value, suggested_agencies: chosen.map((a) => a.code) };
+    const note = form.elements.note.value.trim();
+    if (note) body.note = note;
+    try {
+      const res = await agencyApi(`/v1/agency/cases/${encodeURIComponent(c.case_id)}/decline`, { method: 'POST', body });
+      entry.log.push(L(`Dikembalikan ke Setwapres ${fmtTime(res.declined_at)}: ${label(DECLINE_REASON, res.reason)}${chosen.length ? ` (usulan: ${chosen.map((a) => a.name).join(', ')})` : ''}`,
+        `Returned to the Secretariat ${fmtTime(res.declined_at)}: ${label(DECLINE_REASON, res.reason)}${chosen.length ? ` (suggested: ${chosen.map((a) => a.name).join(', ')})` : ''}`));
+      entry.c = { ...entry.c, state: res.state, report: { ...entry.c.report, status: res.report_status } };
+      entry.dirty = true;
+      rerender();
+      say($(`#${id} .status-line`), L('Kasus dikembalikan ke Setwapres.', 'The case was returned to the Secretariat.'), 'ok');
+    } catch (err) {
+      say(status, err.message, 'error');
+      showErrors(form, err);
+    }
+  });
+  return form;
 }
 
 function attachments(c) {

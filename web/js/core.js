@@ -320,6 +320,10 @@ export function eventLabel(ev) {
     case 'agency_response': return L('Respons instansi', 'Agency response');
     case 'feedback': return L('Penilaian pelapor', 'Reporter’s rating');
     case 'sla_flagged': return L('Penanda batas waktu', 'Deadline flag');
+    case 'agency_added': return L('Diteruskan juga ke instansi lain', 'Also forwarded to another body');
+    case 'agency_declined': return L('Instansi menyatakan bukan kewenangannya', 'A body declined the report');
+    case 'case_withdrawn': return L('Setwapres menarik laporan dari instansi', 'The Secretariat took the report back from a body');
+    case 'due_date_moved': return L('Batas waktu diubah', 'Due date moved');
     default: return ev.type;
   }
 }

@@ -1,14 +1,18 @@
 // The Secretariat's console: sign-in (Cognito hosted UI with authorization code + PKCE in
-// production; a pasted dev token locally), the triage queue by due date, a report's detail
-// with identity and suggested agencies, the decisions (analysis, forward, request info,
-// reject) and the walk-in desk's intake form.
+// production; a pasted dev token locally), the triage queue by due date (reports back for
+// re-routing first; filtered by assignee), a report's detail with identity, its cases
+// (state, deadlines, lateness, declines with the bodies they suggest, withdrawal), the
+// decisions (analysis, forward or add bodies chosen by name from the whole directory,
+// request info and reject from answer templates), assignment and internal notes; the
+// supervisors' escalations; and the walk-in desk's intake form.
 
 import {
   initPage, api, ApiError, showErrors, clearErrors, say, h, $, $$, L, applyLang, fmtTime, fmtDate, categories,
   label, actorLabel, eventLabel, KIND, PRIVACY, CHANNEL, RESPONSE_KIND,
 } from './core.js';
 import { attachmentList } from './links.js';
-import { PROVINCES, locationText } from './geo.js';
+import { locationText } from './geo.js';
+import { bodyPicker, CASE_STATE } from './directory.js';
 import { mountReportForm, idempotency } from './report-form.js';
 
 initPage();
@@ -138,12 +142,18 @@ async function staffApi(path, opts = {}) {
 
 let isAnalyst = false;
 let isDesk = false;
+let isSupervisor = false;
+let me = '';
+const TABS = ['queue', 'desk', 'escalations'];
 
 function showConsole() {
   const c = claims(token);
   const g = groups(c);
   isAnalyst = g.includes('analyst');
   isDesk = g.includes('desk');
+  isSupervisor = g.includes('supervisor');
+  // The user name the API records (`username` of an access token, `cognito:username` of an ID token).
+  me = c?.username || c?.['cognito:username'] || c?.sub || '';
   $('#signin').hidden = true;
   say($('#signin-status'), '');
   $('#console').hidden = false;
@@ -153,22 +163,26 @@ function showConsole() {
   $('#queue-area').hidden = !isAnalyst;
   $('#desk-forbidden').hidden = isDesk;
   $('#desk-form').hidden = !isDesk;
-  selectTab(isAnalyst || !isDesk ? 'queue' : 'desk');
+  $('#tab-escalations').hidden = !isSupervisor;
+  selectTab(isAnalyst ? 'queue' : isSupervisor ? 'escalations' : isDesk ? 'desk' : 'queue');
   if (isAnalyst) loadQueue();
 }
 
 function selectTab(name) {
-  for (const t of ['queue', 'desk']) {
+  for (const t of TABS) {
     const tab = $(`#tab-${t}`);
     tab.setAttribute('aria-selected', String(t === name));
     tab.tabIndex = t === name ? 0 : -1;
     $(`#panel-${t}`).hidden = t !== name;
   }
+  if (name === 'escalations' && isSupervisor) loadEscalations();
 }
-for (const t of ['queue', 'desk']) $(`#tab-${t}`).addEventListener('click', () => selectTab(t));
+for (const t of TABS) $(`#tab-${t}`).addEventListener('click', () => selectTab(t));
 $('.tabs').addEventListener('keydown', (e) => {
   if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-  const next = $('#tab-queue').getAttribute('aria-selected') === 'true' ? 'desk' : 'queue';
+  const shown = TABS.filter((t) => !$(`#tab-${t}`).hidden);
+  const at = shown.findIndex((t) => $(`#tab-${t}`).getAttribute('aria-selected') === 'true');
+  const next = shown[(at + (e.key === 'ArrowRight' ? 1 : shown.length - 1)) % shown.length];
   selectTab(next);
   $(`#tab-${next}`).focus();
 });
@@ -178,25 +192,25 @@ $('.tabs').addEventListener('keydown', (e) => {
 let cursor = null;
 let selected = null;
 let catNames = {};
-let directory = [];
-categories().then((cs) => {
-  catNames = Object.fromEntries(cs.map((c) => [c.code, c]));
-  const seen = new Map();
-  for (const c of cs) for (const a of c.default_agencies) seen.set(a.code, a.name);
-  directory = [...seen].map(([code, name]) => ({ code, name }));
-  for (const [code, name] of PROVINCES) directory.push({ code: `pemprov-${code}`, name: `Pemerintah Provinsi ${name}` });
-}).catch(() => {});
+categories().then((cs) => { catNames = Object.fromEntries(cs.map((c) => [c.code, c])); }).catch(() => {});
+let templatesPromise = null;
+/** The answer templates (`GET /v1/staff/templates`), once. */
+const templates = () => {
+  templatesPromise ??= staffApi('/v1/staff/templates').then((r) => r.templates).catch(() => { templatesPromise = null; return []; });
+  return templatesPromise;
+};
 
 const catLabel = (code) => (code && catNames[code] ? L(catNames[code].name_id, catNames[code].name_en) : code || L('Belum diklasifikasi', 'Not classified'));
+const who = (name) => (name ? (name === me ? L(`${name} (Anda)`, `${name} (you)`) : name) : '–');
 
 $('#filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue(); });
-$('#f-status').addEventListener('change', () => loadQueue());
-$('#f-overdue').addEventListener('change', () => loadQueue());
+for (const f of ['#f-status', '#f-overdue', '#f-assignee']) $(f).addEventListener('change', () => loadQueue());
 $('#more').addEventListener('click', () => loadQueue({ more: true }));
 document.addEventListener('langchange', () => {
   if (!token) return;
   if (isAnalyst) loadQueue();
   if (selected) openReport(selected, { focus: false });
+  if (isSupervisor && !$('#panel-escalations').hidden) loadEscalations();
 });
 
 async function loadQueue({ more = false } = {}) {
@@ -204,6 +218,7 @@ async function loadQueue({ more = false } = {}) {
   const f = $('#filters').elements;
   if (f.status.value) q.set('status', f.status.value);
   if (f.overdue.value) q.set('overdue', f.overdue.value);
+  if (f.assignee.value) q.set('assignee', f.assignee.value);
   if (more && cursor) q.set('cursor', cursor);
   const status = $('#queue-status');
   say(status, L('Memuat antrean…', 'Loading the queue…'));
@@ -222,6 +237,7 @@ async function loadQueue({ more = false } = {}) {
 
 function slaBadges(r) {
   return [
+    r.rerouting ? h('span', { class: 'badge rerouting' }, L('Perlu dialihkan', 'To re-route')) : '',
     r.overdue ? h('span', { class: 'badge overdue' }, L('Terlambat', 'Overdue')) : '',
     !r.overdue && r.sla_flag === 'approaching' ? h('span', { class: 'badge approaching' }, L('Mendekati batas', 'Due soon')) : '',
   ];
@@ -230,18 +246,25 @@ function slaBadges(r) {
 function queueRow(r) {
   const open = h('button', { type: 'button', class: 'row-open mono' }, r.registration_number);
   open.addEventListener('click', () => openReport(r.registration_number));
-  return h('tr', { class: r.overdue ? 'is-overdue' : null, 'data-number': r.registration_number, 'aria-selected': String(selected === r.registration_number) },
-    h('td', {}, open),
-    h('td', {}, h('div', {}, r.title),
-      h('div', { class: 'muted' }, [label(KIND, r.kind), catLabel(r.category), label(CHANNEL, r.channel), label(PRIVACY, r.privacy)].join(' · '))),
-    h('td', {}, h('span', { class: 'badge', 'data-status': r.status }, r.status_label)),
-    h('td', {}, h('div', {}, fmtDate(r.due_date, { weekday: false })), ...slaBadges(r)));
+  return h('tr', {
+    class: [r.overdue ? 'is-overdue' : '', r.rerouting ? 'is-rerouting' : ''].join(' ').trim() || null,
+    'data-number': r.registration_number, 'aria-selected': String(selected === r.registration_number),
+  },
+  h('td', {}, open),
+  h('td', {}, h('div', {}, r.title),
+    h('div', { class: 'muted' }, [label(KIND, r.kind), catLabel(r.category), label(CHANNEL, r.channel), label(PRIVACY, r.privacy)].join(' · '))),
+  h('td', {}, h('span', { class: 'badge', 'data-status': r.status }, r.status_label), ' ', slaBadges(r)[0],
+    h('div', { class: 'muted assignee' }, r.assignee ? L(`Ditangani ${who(r.assignee)}`, `With ${who(r.assignee)}`) : L('Belum ditugaskan', 'Unassigned'))),
+  h('td', {}, h('div', {}, fmtDate(r.due_date, { weekday: false })), ...slaBadges(r).slice(1)));
 }
 
 // ---- Detail ----
 
 async function openReport(number, { focus = true } = {}) {
-  if (selected !== number) say($('#d-status'), '');
+  if (selected !== number) {
+    say($('#d-status'), '');
+    for (const id of ['#assign-status', '#note-status']) say($(id), '');
+  }
   selected = number;
   for (const tr of $$('#queue tbody tr')) tr.setAttribute('aria-selected', String(tr.dataset.number === number));
   const detail = $('#detail');
@@ -256,7 +279,6 @@ async function openReport(number, { focus = true } = {}) {
   }
 }
 
-
 // The report's evidence: the submission's files and those sent with updates.
 function attachmentLinks(v) {
   const ids = [...new Set([...(v.attachments || []), ...(v.timeline || []).flatMap((ev) => ev.attachments || [])])];
@@ -266,6 +288,12 @@ function attachmentLinks(v) {
 function renderDetail(v) {
   $('#d-title').textContent = `${v.registration_number} — ${v.title}`;
   $('#d-badges').replaceChildren(h('span', { class: 'badge', 'data-status': v.status }, v.status_label), ' ', ...slaBadges(v));
+  $('#d-rerouting').hidden = !v.rerouting;
+  $('#d-assignee').textContent = v.assignee
+    ? L(`Ditugaskan ke: ${who(v.assignee)}`, `Assigned to: ${who(v.assignee)}`)
+    : L('Belum ditugaskan ke analis mana pun.', 'Not assigned to any analyst yet.');
+  $('#assign-me').hidden = v.assignee === me;
+  $('#unassign').hidden = !v.assignee;
   const facts = [
     [L('Jenis', 'Kind'), label(KIND, v.kind)],
     [L('Kategori', 'Category'), catLabel(v.category)],
@@ -299,15 +327,7 @@ function renderDetail(v) {
   applyLang($('#d-actions'));
 
   $('#d-cases').replaceChildren(v.cases.length
-    ? h('ul', {}, v.cases.map((c) => h('li', {},
-      h('strong', {}, c.agency.name), ' ',
-      h('span', { class: 'muted' }, [
-        L(`putaran ${c.round}`, `round ${c.round}`),
-        L(`diteruskan ${fmtTime(c.forwarded_at)}`, `forwarded ${fmtTime(c.forwarded_at)}`),
-        c.acknowledged_at ? L(`diterima ${fmtTime(c.acknowledged_at)}`, `acknowledged ${fmtTime(c.acknowledged_at)}`) : L('belum diterima instansi', 'not acknowledged yet'),
-        c.last_response_kind ? label(RESPONSE_KIND, c.last_response_kind) : '',
-        c.final_at ? L(`selesai ${fmtTime(c.final_at)}`, `final ${fmtTime(c.final_at)}`) : '',
-      ].filter(Boolean).join(' · ')))))
+    ? h('ul', { class: 'cases' }, v.cases.map((c) => caseItem(v, c)))
     : h('p', { class: 'muted' }, L('Belum diteruskan.', 'Not forwarded yet.')));
 
   const names = Object.fromEntries(v.cases.map((c) => [c.agency.code, c.agency.name]));
@@ -316,8 +336,168 @@ function renderDetail(v) {
     h('strong', {}, eventLabel(ev)), ' ', h('span', { class: 'who' }, `— ${actorLabel(ev.actor, names)}`),
     ev.note ? h('blockquote', {}, ev.note) : '')));
   $('#d-notes').replaceChildren(...(v.internal_notes.length
-    ? v.internal_notes.map((n) => h('li', {}, `${fmtTime(n.at)} · ${actorLabel(n.actor, names)}: `, n.note))
+    ? v.internal_notes.map((n) => h('li', {}, h('span', { class: 'muted' }, `${fmtTime(n.at)} · ${n.by || actorLabel(n.actor, names)}: `), n.note))
     : [h('li', { class: 'muted' }, L('Tidak ada.', 'None.'))]));
+}
+
+const ACTIVE = ['forwarded', 'acknowledged', 'answered'];
+const WITH_AGENCIES = ['forwarded', 'responded'];
+
+/** Codes of the bodies whose case of the latest round still counts. */
+function activeBodies(v) {
+  const round = Math.max(0, ...v.cases.map((c) => c.round));
+  return new Set(v.cases.filter((c) => c.round === round && !['declined', 'withdrawn'].includes(c.state)).map((c) => c.agency.code));
+}
+
+/** Forwards (in analysis) or adds (with agencies) one body: the one-click of a suggestion. */
+async function sendTo(v, agency, status) {
+  const n = v.registration_number;
+  const path = v.status === 'in_analysis' ? 'forward' : 'agencies';
+  say($('#d-status'), '');
+  say(status, L('Meneruskan…', 'Forwarding…'));
+  try {
+    const r = await staffApi(`/v1/staff/reports/${encodeURIComponent(n)}/${path}`, { method: 'POST', body: { agencies: [agency.code] } });
+    say(status, '');
+    await Promise.all([loadQueue(), openReport(n, { focus: false })]);
+    say($('#d-status'), L(`Diteruskan ke ${agency.name}. Status sekarang: ${r.status_label}.`, `Forwarded to ${agency.name}. The status is now: ${r.status_label}.`), 'ok');
+  } catch (err) {
+    say(status, err.message, 'error');
+  }
+}
+
+/** One case: its body, state, deadlines, lateness, and a decline's or withdrawal's details. */
+function caseItem(v, c) {
+  const status = h('p', { class: 'status-line', role: 'status', hidden: true });
+  const active = activeBodies(v);
+  const canSend = ['in_analysis', ...WITH_AGENCIES].includes(v.status);
+  const dates = [
+    L(`putaran ${c.round}`, `round ${c.round}`),
+    L(`diteruskan ${fmtTime(c.forwarded_at)}`, `forwarded ${fmtTime(c.forwarded_at)}`),
+    c.acknowledged_at ? L(`diterima ${fmtTime(c.acknowledged_at)}`, `acknowledged ${fmtTime(c.acknowledged_at)}`) : L('belum diterima instansi', 'not acknowledged yet'),
+    c.last_response_kind ? label(RESPONSE_KIND, c.last_response_kind) : '',
+    c.final_at ? L(`selesai ${fmtTime(c.final_at)}`, `final ${fmtTime(c.final_at)}`) : '',
+  ].filter(Boolean).join(' · ');
+  const out = h('li', { class: 'case-item', 'data-agency': c.agency.code, 'data-state': c.state },
+    h('p', {}, h('strong', {}, c.agency.name), ' ',
+      h('span', { class: 'badge', 'data-state': c.state }, label(CASE_STATE, c.state)), ' ',
+      c.late ? h('span', { class: 'badge overdue' }, c.late.deadline === 'response'
+        ? L(`Terlambat: respons awal (batas ${fmtDate(c.late.due_date, { weekday: false })})`, `Late: first response (due ${fmtDate(c.late.due_date, { weekday: false })})`)
+        : L(`Terlambat: jawaban akhir (batas ${fmtDate(c.late.due_date, { weekday: false })})`, `Late: final answer (due ${fmtDate(c.late.due_date, { weekday: false })})`)) : '', ' ',
+      c.escalated ? h('span', { class: 'badge approaching' }, L('Sudah dieskalasi', 'Escalated')) : ''),
+    h('p', { class: 'muted' }, dates),
+    ACTIVE.includes(c.state) || c.state === 'completed' ? h('p', { class: 'muted' },
+      L(`Batas respons awal: ${fmtDate(c.response_due_date, { weekday: false })} · batas jawaban akhir: ${fmtDate(c.completion_due_date, { weekday: false })}`,
+        `First response due: ${fmtDate(c.response_due_date, { weekday: false })} · final answer due: ${fmtDate(c.completion_due_date, { weekday: false })}`)) : '');
+  if (c.declined) {
+    const d = c.declined;
+    out.append(h('div', { class: 'declined' },
+      h('p', {}, h('strong', {}, L('Ditolak instansi: ', 'Declined by the body: ')), d.reason.label, h('span', { class: 'muted' }, ` (${fmtTime(d.at)})`)),
+      d.note ? h('blockquote', {}, d.note) : '',
+      d.suggested_agencies.length
+        ? h('div', {}, h('p', { class: 'label' }, L('Instansi yang diusulkan:', 'Bodies it suggests:')),
+          h('ul', { class: 'suggested' }, d.suggested_agencies.map((a) => h('li', {}, `${a.name} `, h('span', { class: 'muted mono' }, `(${a.code})`), ' ',
+            canSend && !active.has(a.code)
+              ? h('button', { type: 'button', class: 'secondary small', onclick: () => sendTo(v, a, status) },
+                L(`Teruskan ke ${a.name}`, `Forward to ${a.name}`))
+              : active.has(a.code) ? h('span', { class: 'muted' }, L('(sudah menangani)', '(already has it)')) : ''))))
+        : h('p', { class: 'muted' }, L('Tidak ada usulan instansi lain.', 'No other body suggested.'))));
+  }
+  if (c.withdrawn) {
+    out.append(h('p', { class: 'declined' }, h('strong', {}, L('Ditarik Setwapres: ', 'Withdrawn by the Secretariat: ')), c.withdrawn.reason,
+      h('span', { class: 'muted' }, ` (${fmtTime(c.withdrawn.at)})`)));
+  }
+  if (ACTIVE.includes(c.state) && WITH_AGENCIES.includes(v.status)) out.append(withdrawForm(v, c, status));
+  out.append(status);
+  return out;
+}
+
+function withdrawForm(v, c, status) {
+  const id = `wd-${c.case_id.replace(/[^A-Za-z0-9]/g, '-')}`;
+  const form = h('form', { novalidate: true, class: 'withdraw-form' },
+    h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true }),
+    h('div', { class: 'field' },
+      h('label', { class: 'label', for: id }, L('Alasan penarikan (dikirim ke instansi; tidak terlihat pelapor)', 'Why it is withdrawn (sent to the body; not seen by the reporter)')),
+      h('textarea', { id, name: 'reason', rows: 2, maxlength: 2000, required: true })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, L(`Tarik dari ${c.agency.name}`, `Withdraw from ${c.agency.name}`))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    say($('#d-status'), '');
+    say(status, L('Menarik…', 'Withdrawing…'));
+    const n = v.registration_number;
+    try {
+      const r = await staffApi(`/v1/staff/reports/${encodeURIComponent(n)}/cases/${encodeURIComponent(c.agency.code)}/withdraw`, { method: 'POST', body: { reason: form.elements.reason.value.trim() } });
+      await Promise.all([loadQueue(), openReport(n, { focus: false })]);
+      say($('#d-status'), L(`Ditarik dari ${c.agency.name}. Status sekarang: ${r.status_label}.`, `Withdrawn from ${c.agency.name}. The status is now: ${r.status_label}.`), 'ok');
+    } catch (err) {
+      say(status, err.message, 'error');
+      showErrors(form, err);
+    }
+  });
+  return h('details', { class: 'withdraw' }, h('summary', {}, L('Tarik kasus dari instansi ini', 'Withdraw the case from this body')), form);
+}
+
+// ---- Assignment and internal notes ----
+
+async function assign(body) {
+  const status = $('#assign-status');
+  const n = selected;
+  const form = $('#assign-form');
+  clearErrors(form);
+  say(status, L('Menyimpan…', 'Saving…'));
+  try {
+    const r = await staffApi(`/v1/staff/reports/${encodeURIComponent(n)}/assign`, { method: 'POST', body });
+    form.reset();
+    await Promise.all([loadQueue(), openReport(n, { focus: false })]);
+    say(status, r.assignee ? L(`Ditugaskan ke ${who(r.assignee)}.`, `Assigned to ${who(r.assignee)}.`) : L('Penugasan dilepas.', 'Unassigned.'), 'ok');
+  } catch (err) {
+    say(status, err.message, 'error');
+    showErrors(form, err);
+  }
+}
+$('#assign-me').addEventListener('click', () => assign({}));
+$('#unassign').addEventListener('click', () => assign({ analyst: null }));
+$('#assign-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const name = e.currentTarget.elements.analyst.value.trim();
+  if (!name) {
+    showErrors(e.currentTarget, { message: L('Isi nama pengguna analis.', 'Enter the analyst’s user name.'), code: 'required', fields: [] }, { required: 'analyst' });
+    return;
+  }
+  assign({ analyst: name });
+});
+
+$('#note-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const status = $('#note-status');
+  const n = selected;
+  clearErrors(form);
+  say(status, L('Menyimpan…', 'Saving…'));
+  try {
+    await staffApi(`/v1/staff/reports/${encodeURIComponent(n)}/notes`, { method: 'POST', body: { text: form.elements.text.value.trim() } });
+    form.reset();
+    await openReport(n, { focus: false });
+    say(status, L('Catatan tersimpan (hanya untuk petugas).', 'Note saved (staff only).'), 'ok');
+  } catch (err) {
+    say(status, err.message, 'error');
+    showErrors(form, err);
+  }
+});
+
+/** A select of the answer templates of `kind`; choosing one calls `onPick(template)`. */
+function templateSelect(id, kind, onPick) {
+  const select = h('select', { id }, h('option', { value: '' }, L('— Tanpa templat —', '— No template —')));
+  let list = [];
+  templates().then((all) => {
+    list = all.filter((t) => t.kind === kind);
+    select.append(...list.map((t) => h('option', { value: t.id }, L(t.title.id, t.title.en))));
+  });
+  select.addEventListener('change', () => { const t = list.find((x) => x.id === select.value); if (t) onPick(t); });
+  return h('div', { class: 'field' },
+    h('label', { class: 'label', for: id }, L('Templat jawaban', 'Answer template')),
+    h('p', { class: 'hint' }, L('Mengisi pesan di bawah dalam Bahasa Indonesia; ubah bila perlu sebelum mengirim.', 'Fills the message below in Bahasa Indonesia; edit it as needed before sending.')),
+    select);
 }
 
 /** The decisions the report's status allows (the API refuses any other: 409). */
@@ -346,6 +526,22 @@ function actions(v) {
       ...children, status);
     return { form, status };
   };
+  /** Ticked bodies and a picker for any body of the directory, by name. */
+  const agencyPicks = (legendId, legendEn, pickId = 'Instansi lain (cari dengan nama)', pickEn = 'Another body (search by name)') => {
+    const picks = h('div', { class: 'agency-picks' });
+    const addPick = (code, name, checked, note = '') => {
+      const existing = $(`input[value="${CSS.escape(code)}"]`, picks);
+      if (existing) { if (checked) existing.checked = true; return; }
+      picks.append(h('label', { class: 'choice block' },
+        h('input', { type: 'checkbox', name: 'agencies', value: code, checked }),
+        h('span', {}, `${name} `, h('span', { class: 'muted mono' }, `(${code})`), note ? h('span', { class: 'muted' }, ` — ${note}`) : '')));
+    };
+    const fieldset = h('fieldset', { class: 'field', 'data-field': 'agencies' },
+      h('legend', { 'data-en': legendEn }, legendId),
+      picks,
+      bodyPicker({ labelId: pickId, labelEn: pickEn, onPick: (a) => addPick(a.code, a.name, true) }));
+    return { fieldset, addPick };
+  };
 
   if (v.status === 'received') {
     const { form, status } = section('act-analysis', 'Mulai analisis', 'Start the analysis',
@@ -360,35 +556,24 @@ function actions(v) {
   }
 
   if (v.status === 'in_analysis') {
-    const picks = h('div', { class: 'agency-picks' });
-    const addPick = (code, name, checked) => {
-      if ($(`input[value="${CSS.escape(code)}"]`, picks)) return;
-      picks.append(h('label', { class: 'choice block' },
-        h('input', { type: 'checkbox', name: 'agencies', value: code, checked }), h('span', {}, `${name} `, h('span', { class: 'muted mono' }, `(${code})`))));
-    };
-    for (const a of v.suggested_agencies) addPick(a.code, a.name, true);
-    const listId = 'agency-directory';
-    const extra = h('input', { id: 'fw-extra', list: listId, autocomplete: 'off', 'aria-describedby': 'fw-extra-hint' });
-    const addButton = h('button', { type: 'button', class: 'secondary', 'data-en': 'Add' }, 'Tambah');
-    addButton.addEventListener('click', () => {
-      const raw = extra.value.trim();
-      if (!raw) return;
-      const hit = directory.find((a) => a.code === raw || a.name.toLowerCase() === raw.toLowerCase());
-      addPick(hit ? hit.code : raw, hit ? hit.name : raw, true);
-      extra.value = '';
-    });
+    const { fieldset, addPick } = agencyPicks(
+      v.rerouting ? 'Instansi (usulan instansi yang menolak sudah dicentang)' : 'Instansi (yang disarankan sudah dicentang)',
+      v.rerouting ? 'Bodies (those suggested by the declining bodies are ticked)' : 'Bodies (suggested ones are ticked)');
+    // Back for re-routing: the bodies that declined or were withdrawn are not ticked again;
+    // those they suggested are.
+    const round = Math.max(0, ...v.cases.map((c) => c.round));
+    const closed = new Map(v.cases.filter((c) => c.round === round && ['declined', 'withdrawn'].includes(c.state)).map((c) => [c.agency.code, c.state]));
+    const fromDeclines = v.cases.filter((c) => c.round === round && c.declined).flatMap((c) => c.declined.suggested_agencies);
+    for (const a of fromDeclines) addPick(a.code, a.name, true, L('diusulkan instansi yang menolak', 'suggested by a declining body'));
+    for (const a of v.suggested_agencies) {
+      const state = v.rerouting ? closed.get(a.code) : undefined;
+      addPick(a.code, a.name, !state && !(v.rerouting && fromDeclines.length), state ? label(CASE_STATE, state) : '');
+    }
     const catSelect = h('select', { name: 'category', id: 'fw-category' },
       h('option', { value: '', 'data-en': `Keep: ${catLabel(v.category)}` }, `Tetap: ${catLabel(v.category)}`),
       ...Object.values(catNames).map((c) => h('option', { value: c.code, 'data-en': c.name_en }, c.name_id)));
     const { form, status } = section('act-forward', 'Teruskan ke instansi', 'Forward to agencies',
-      h('fieldset', { class: 'field', 'data-field': 'agencies' },
-        h('legend', { 'data-en': 'Agencies (suggested ones are ticked)' }, 'Instansi (yang disarankan sudah dicentang)'),
-        picks,
-        h('div', { class: 'field' },
-          h('label', { class: 'label', for: 'fw-extra', 'data-en': 'Another agency (code or name)' }, 'Instansi lain (kode atau nama)'),
-          h('p', { class: 'hint', id: 'fw-extra-hint', 'data-en': 'e.g. pemprov-32 or Kementerian Kesehatan' }, 'misalnya pemprov-32 atau Kementerian Kesehatan'),
-          h('div', { class: 'actions' }, extra, addButton),
-          h('datalist', { id: listId }, directory.map((a) => h('option', { value: a.code }, a.name))))),
+      fieldset,
       h('div', { class: 'field' }, h('label', { class: 'label', for: 'fw-category', 'data-en': 'Category' }, 'Kategori'), catSelect),
       field('textarea', 'note', 'Catatan untuk instansi (opsional; tidak terlihat pelapor)', 'Note to the agencies (optional; not seen by the reporter)', { rows: 2, maxlength: 2000 }),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', 'data-en': 'Forward' }, 'Teruskan')));
@@ -402,14 +587,33 @@ function actions(v) {
     });
     out.push(form);
 
+    const message = field('textarea', 'message', 'Apa yang perlu dilengkapi pelapor (terlihat oleh pelapor; 10–2.000 karakter, tanpa data pribadi)', 'What the reporter should add (seen by the reporter; 10–2,000 characters, no personal data)', { rows: 3, maxlength: 2000 });
     const ri = section('act-info', 'Minta kelengkapan data', 'Ask for more information',
-      field('textarea', 'message', 'Apa yang perlu dilengkapi pelapor (terlihat oleh pelapor; 10–2.000 karakter, tanpa data pribadi)', 'What the reporter should add (seen by the reporter; 10–2,000 characters, no personal data)', { rows: 3, maxlength: 2000 }),
+      templateSelect('ri-template', 'request_info', (t) => { $('textarea', message).value = t.text.id; }),
+      message,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary', 'data-en': 'Send the request' }, 'Kirim permintaan')));
     ri.form.addEventListener('submit', (e) => {
       e.preventDefault();
       done(ri.form, ri.status, 'request-info', { message: ri.form.elements.message.value.trim() });
     });
     out.push(ri.form);
+  }
+
+  if (WITH_AGENCIES.includes(v.status)) {
+    const { fieldset } = agencyPicks('Instansi tambahan', 'Bodies to add', 'Instansi (cari dengan nama)', 'Body (search by name)');
+    const { form, status } = section('act-add', 'Teruskan juga ke instansi lain', 'Also forward to other bodies',
+      h('p', { class: 'hint' }, L('Instansi yang sedang menangani tetap menangani; yang ditambahkan mendapat kasus baru dengan batas waktunya sendiri.', 'The bodies handling it keep their cases; each one added gets a new case with its own deadlines.')),
+      fieldset,
+      field('textarea', 'note', 'Catatan untuk instansi (opsional; tidak terlihat pelapor)', 'Note to the agencies (optional; not seen by the reporter)', { rows: 2, maxlength: 2000 }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary', 'data-en': 'Add the bodies' }, 'Tambahkan instansi')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const body = { agencies: $$('input[name=agencies]:checked', form).map((c) => c.value) };
+      const note = form.elements.note.value.trim();
+      if (note) body.note = note;
+      done(form, status, 'agencies', body);
+    });
+    out.push(form);
   }
 
   if (['received', 'in_analysis', 'needs_info'].includes(v.status)) {
@@ -423,15 +627,24 @@ function actions(v) {
     dup.hidden = true;
     const reason = h('select', { name: 'reason', id: 'rj-reason' }, reasons.map(([c, i, e]) => h('option', { value: c, 'data-en': e }, i)));
     reason.addEventListener('change', () => { dup.hidden = reason.value !== 'duplicate'; });
+    const message = field('textarea', 'message', 'Pesan untuk pelapor (opsional; terlihat oleh pelapor di samping alasannya, 10–2.000 karakter)', 'Message to the reporter (optional; seen by the reporter beside the reason, 10–2,000 characters)', { rows: 3, maxlength: 2000 });
     const rj = section('act-reject', 'Tolak laporan', 'Reject the report',
+      templateSelect('rj-template', 'reject', (t) => {
+        if (t.reason && [...reason.options].some((o) => o.value === t.reason)) reason.value = t.reason;
+        dup.hidden = reason.value !== 'duplicate';
+        $('textarea', message).value = t.text.id;
+      }),
       h('div', { class: 'field' }, h('label', { class: 'label', for: 'rj-reason', 'data-en': 'Reason (the reporter sees it)' }, 'Alasan (terlihat oleh pelapor)'), reason),
       dup,
+      message,
       field('textarea', 'note', 'Catatan internal (opsional)', 'Internal note (optional)', { rows: 2, maxlength: 2000 }),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary', 'data-en': 'Reject' }, 'Tolak')));
     rj.form.addEventListener('submit', (e) => {
       e.preventDefault();
       const body = { reason: reason.value };
       if (reason.value === 'duplicate') body.duplicate_of = rj.form.elements.duplicate_of.value.trim();
+      const msg = rj.form.elements.message.value.trim();
+      if (msg) body.message = msg;
       const note = rj.form.elements.note.value.trim();
       if (note) body.note = note;
       done(rj.form, rj.status, 'reject', body);
@@ -448,6 +661,40 @@ function field(tag, name, labelId, labelEn, attrs = {}) {
   return h('div', { class: 'field' },
     h('label', { class: 'label', for: id, 'data-en': labelEn }, labelId),
     h(tag, { id, name, ...attrs }));
+}
+
+// ---- Escalations (supervisors) ----
+
+$('#esc-refresh').addEventListener('click', () => loadEscalations());
+
+async function loadEscalations() {
+  const status = $('#esc-status');
+  const body = $('#escalations tbody');
+  say(status, L('Memuat eskalasi…', 'Loading the escalations…'));
+  try {
+    const { escalations } = await staffApi('/v1/staff/escalations');
+    body.replaceChildren(...escalations.map(escalationRow));
+    $('#escalations').hidden = !escalations.length;
+    say(status, escalations.length ? '' : L('Tidak ada kasus terlambat atau laporan yang melewati batas waktu.', 'No late cases and no overdue reports.'), escalations.length ? 'info' : 'ok');
+  } catch (err) {
+    say(status, err.message, 'error');
+  }
+}
+
+function escalationRow(x) {
+  const number = isAnalyst
+    ? h('button', { type: 'button', class: 'row-open mono', onclick: () => { selectTab('queue'); openReport(x.registration_number); } }, x.registration_number)
+    : h('span', { class: 'mono' }, x.registration_number);
+  const what = x.kind === 'case_late'
+    ? (x.deadline === 'response' ? L('Instansi belum memberi respons awal', 'No first response from the body') : L('Instansi belum memberi jawaban akhir', 'No final answer from the body'))
+    : L('Laporan melewati 14 hari kerja', 'Report past 14 working days');
+  return h('tr', { class: 'is-overdue', 'data-number': x.registration_number, 'data-kind': x.kind },
+    h('td', {}, number),
+    h('td', {}, what, x.escalated ? [' ', h('span', { class: 'badge approaching' }, x.kind === 'case_late' ? L('Sudah diingatkan', 'Reminded') : L('Sudah ditandai', 'Flagged'))] : ''),
+    h('td', {}, x.agency ? x.agency.name : '–'),
+    h('td', {}, fmtDate(x.due_date, { weekday: false })),
+    h('td', {}, L(`${x.working_days_late} hari kerja`, `${x.working_days_late} working day(s)`)),
+    h('td', {}, x.status_label));
 }
 
 // ---- Desk ----

@@ -1,7 +1,7 @@
 // Track a report: the number alone → GET /v1/reports/{n} (stage and due date only); with
-// the tracking token (X-Tracking-Token) → the full view: content, history, agencies,
-// responses; adding information (POST …/updates) and rating a completed report
-// (POST …/feedback).
+// the tracking token (X-Tracking-Token) → the full view: content, history, every body that
+// handled the report (by name, with its state, a decline's reason and its answers); adding
+// information (POST …/updates) and rating a completed report (POST …/feedback).
 
 import {
   initPage, api, showErrors, clearErrors, say, h, $, L, fmtTime, fmtDate, categories, tidyNumber,
@@ -120,24 +120,25 @@ function renderFull(v) {
   $('#c-attachments').replaceChildren(...attachmentList(v.attachments, tokenLink));
 
   $('#reject-card').hidden = !v.reject_reason;
-  if (v.reject_reason) $('#reject-reason').textContent = v.reject_reason.label;
+  if (v.reject_reason) {
+    // The Secretariat's message beside the reason, when it wrote one (the latest rejection's).
+    const msg = v.timeline.filter((ev) => ev.type === 'status_changed' && ev.status === 'rejected').pop()?.note;
+    $('#reject-reason').textContent = v.reject_reason.label;
+    $('#reject-message').textContent = msg || '';
+    $('#reject-message').hidden = !msg;
+  }
 
-  const agencyNames = Object.fromEntries(v.agencies.map((a) => [a.code, a.name]));
-  for (const r of v.responses) agencyNames[r.agency.code] = r.agency.name;
-  $('#agencies').replaceChildren(...v.agencies.map((a) => h('li', {}, a.name)));
-  $('#no-agencies').hidden = v.agencies.length > 0;
-
-  $('#responses').replaceChildren(...v.responses.map((r) => h('article', { class: 'response' },
-    h('h4', {}, r.agency.name),
-    h('p', { class: 'muted' }, `${label(RESPONSE_KIND, r.kind)} · ${fmtTime(r.at)}`),
-    h('blockquote', {}, r.message))));
-  $('#no-responses').hidden = v.responses.length > 0;
+  const bodies = bodiesOf(v);
+  const agencyNames = Object.fromEntries(bodies.map((b) => [b.code, b.name]));
+  $('#bodies').replaceChildren(...bodies.map(bodyCard));
+  $('#no-bodies').hidden = bodies.length > 0;
+  $('#bodies-hint').hidden = bodies.length === 0;
 
   $('#timeline').replaceChildren(...v.timeline.map((ev) => h('li', {},
     h('time', { datetime: ev.at }, fmtTime(ev.at)),
     h('strong', {}, eventLabel(ev)), ' ',
     h('span', { class: 'who' }, `— ${actorLabel(ev.actor, agencyNames)}`),
-    ev.reason && v.reject_reason ? h('p', {}, v.reject_reason.label) : '',
+    ev.type === 'status_changed' && ev.status === 'rejected' && v.reject_reason ? h('p', {}, v.reject_reason.label) : '',
     ev.note ? h('blockquote', {}, ev.note) : '',
     ev.attachments ? h('div', {}, attachmentList(ev.attachments, tokenLink)) : '')));
 
@@ -154,6 +155,38 @@ function renderFull(v) {
   $('#feedback-card').hidden = v.status !== 'completed';
   $('#feedback-done').hidden = !rated;
   $('#feedback-form').hidden = rated;
+}
+
+/** Every body that handled the report (`bodies`, oldest forwarding first), each with the
+ *  answers it gave while it had the report (a body forwarded in two rounds appears twice). */
+function bodiesOf(v) {
+  const list = v.bodies || v.agencies.map((a) => ({ ...a, state: null, state_label: null, reason: null, responses: v.responses.filter((r) => r.agency.code === a.code) }));
+  const time = (iso) => new Date(iso).getTime() || 0;
+  return list.map((b, i) => {
+    const next = list.slice(i + 1).find((o) => o.code === b.code);
+    const responses = b.forwarded_at && next
+      ? b.responses.filter((r) => time(r.at) >= time(b.forwarded_at) && time(r.at) < time(next.forwarded_at))
+      : b.forwarded_at ? b.responses.filter((r) => time(r.at) >= time(b.forwarded_at)) : b.responses;
+    return { ...b, responses };
+  });
+}
+
+const OPEN_STATES = ['forwarded', 'acknowledged', 'answered'];
+
+function bodyCard(b) {
+  return h('article', { class: 'body', 'data-code': b.code, 'data-state': b.state || '' },
+    h('h4', {}, b.name),
+    h('p', {},
+      b.state_label ? h('span', { class: 'badge', 'data-state': b.state }, b.state_label) : '',
+      b.forwarded_at ? h('span', { class: 'muted' }, ` ${L('Diteruskan', 'Forwarded')} ${fmtTime(b.forwarded_at)}`) : ''),
+    b.reason ? h('p', { class: 'body-reason' }, h('strong', {}, L('Alasan: ', 'Reason: ')), b.reason.label) : '',
+    b.state === 'declined'
+      ? h('p', { class: 'muted' }, L('Setwapres memastikan laporan Anda ditangani instansi yang berwenang.', 'The Secretariat makes sure a body with authority handles your report.'))
+      : '',
+    ...b.responses.map((r) => h('div', { class: 'response' },
+      h('p', { class: 'muted' }, `${label(RESPONSE_KIND, r.kind)} · ${fmtTime(r.at)}`),
+      h('blockquote', {}, r.message))),
+    !b.responses.length && OPEN_STATES.includes(b.state) ? h('p', { class: 'muted' }, L('Belum ada jawaban.', 'No answer yet.')) : '');
 }
 
 // The citizen's links: with the tracking token.

@@ -2,6 +2,7 @@
 //! - `GET /v1/agency/cases?max=&wait=`: long-polls the agency's own hand-off queue;
 //! - `POST /v1/agency/cases/{case_id}/ack {receipt}`;
 //! - `POST /v1/agency/cases/{case_id}/responses {kind, message}`;
+//! - `POST /v1/agency/cases/{case_id}/decline {reason, note, suggested_agencies}`;
 //! - `GET /v1/agency/cases/{case_id}/attachments/{attachment_id}`: a short-lived link.
 
 use lambda_http::http::Method;
@@ -68,7 +69,7 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
         return match *req.method() {
             Method::GET => {
                 let poll = parse_poll(&query_map(req))?;
-                reply(200, &agency.poll(&me, poll).await?, lang)
+                reply(200, &agency.poll(&me, poll, now).await?, lang)
             }
             _ => Err(ApiError::Internal),
         };
@@ -94,6 +95,12 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
             // Decoded here, reported by the use case after the case lookup.
             let out = agency.respond(&me, &case_id, decode(&body), now).await?;
             reply(201, &out, lang)
+        }
+        Method::POST if path.ends_with("/decline") => {
+            let body = json_body(req)?;
+            let case_id = own_case(case_id, &me)?;
+            let out = agency.decline(&me, &case_id, decode(&body), now).await?;
+            reply(200, &out, lang)
         }
         _ => Err(ApiError::Internal),
     }

@@ -8,6 +8,7 @@ use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::env::Env;
 use lapor_shared::adapters::s3::S3Attachments;
 use lapor_shared::adapters::sqs::SqsTrigger;
+use lapor_shared::domain::calendar::Calendar;
 use lapor_shared::domain::error::{ApiError, decode};
 use lapor_shared::domain::regno::RegistrationNumber;
 use lapor_shared::domain::token::presented;
@@ -21,6 +22,7 @@ pub struct Adapters {
     pub store: DynamoReportStore,
     pub trigger: SqsTrigger,
     pub files: S3Attachments,
+    pub calendar: &'static Calendar,
 }
 
 /// The adapters, and the clock the handlers tell the time by.
@@ -34,6 +36,7 @@ pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
         store: DynamoReportStore::configured(config, env)?,
         trigger: SqsTrigger::configured(config, env)?,
         files: S3Attachments::configured(config, env)?,
+        calendar: Calendar::embedded()?,
     }))
 }
 
@@ -49,6 +52,7 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
         store: &state.store,
         trigger: &state.trigger,
         files: &state.files,
+        calendar: state.calendar,
     };
     if path.ends_with("/updates") {
         let out = citizen.add_update(&number, token, decode(&body)?, now, lang);

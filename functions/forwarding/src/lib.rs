@@ -1,4 +1,5 @@
-//! The forwarding function: moves hand-offs from the outbox onto the agencies' queues.
+//! The forwarding function: moves hand-offs from the outbox onto the agencies' queues (cases,
+//! withdrawals, reminders), the notification queue and the operations topic (escalations).
 //! - SQS trigger (the forwarding queue, `{"registration_number": ...}`): drains that report's
 //!   outbox, reporting partial batch failures so only failed messages are retried and a
 //!   poison message ends in the dead-letter queue;
@@ -10,6 +11,7 @@ use lapor_shared::adapters::aws::SdkConfig;
 use lapor_shared::adapters::dynamodb::DynamoReportStore;
 use lapor_shared::adapters::env::ConfigError;
 use lapor_shared::adapters::env::Env;
+use lapor_shared::adapters::sns::SnsOpsAlerts;
 use lapor_shared::adapters::sqs::{self, SqsNotificationQueue, SqsQueueAdmin, SqsQueues};
 use lapor_shared::http::sqs::{Consumer, Order, partial_batch};
 use lapor_shared::usecases::forwarding::{Batch, ForwardError, Forwarding};
@@ -26,11 +28,14 @@ pub struct State {
     pub admin: SqsQueueAdmin,
     pub visibility_seconds: i32,
     pub notifications: SqsNotificationQueue,
+    /// The operations topic: escalations.
+    pub alerts: SnsOpsAlerts,
 }
 
 /// From the process's SDK configuration and the environment the template declares
 /// (`TABLE_NAME`, `NOTIFICATION_QUEUE_URL`, `HANDOFF_QUEUE_PREFIX`,
-/// `HANDOFF_VISIBILITY_SECONDS`): the same in Lambda and in `lapor-local`.
+/// `HANDOFF_VISIBILITY_SECONDS`, `OPS_ALERTS_TOPIC_ARN`): the same in Lambda and in
+/// `lapor-local`.
 pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
     let sqs = sqs::client(config);
     let visibility_seconds = env
@@ -43,6 +48,7 @@ pub fn build(config: &SdkConfig, env: &impl Env) -> Result<State, Error> {
         admin: SqsQueueAdmin::new(sqs.clone(), env.require("HANDOFF_QUEUE_PREFIX")?),
         visibility_seconds,
         notifications: SqsNotificationQueue::new(sqs, env.require("NOTIFICATION_QUEUE_URL")?),
+        alerts: SnsOpsAlerts::configured(config, env)?,
     })
 }
 
@@ -53,6 +59,8 @@ type Ports<'a> = Forwarding<
     SqsQueues,
     SqsQueueAdmin,
     SqsNotificationQueue,
+    SnsOpsAlerts,
+    DynamoReportStore,
 >;
 
 impl State {
@@ -64,6 +72,8 @@ impl State {
             admin: &self.admin,
             visibility_seconds: self.visibility_seconds,
             notifications: &self.notifications,
+            alerts: &self.alerts,
+            reports: &self.store,
         }
     }
 }

@@ -2,7 +2,12 @@
 //! - analysts: `GET /v1/staff/reports` (the triage queue by due date),
 //!   `GET /v1/staff/reports/{registration_number}` (everything, identity included),
 //!   `GET /v1/staff/reports/{registration_number}/attachments/{attachment_id}` (a link),
-//!   `POST /v1/staff/reports/{registration_number}/{analysis|forward|request-info|reject}`;
+//!   `POST /v1/staff/reports/{registration_number}/{analysis|forward|request-info|reject}`,
+//!   `POST /v1/staff/reports/{registration_number}/agencies` (more agencies for a forwarded
+//!   report), `POST /v1/staff/reports/{registration_number}/cases/{agency}/withdraw`,
+//!   `POST /v1/staff/reports/{registration_number}/{assign|notes}`, `GET /v1/staff/templates`;
+//! - supervisors: `GET /v1/staff/escalations` (late cases, overdue reports) and
+//!   `GET /v1/staff/reports/{registration_number}`;
 //! - desk officers: `POST /v1/staff/desk-reports` (walk-in reports within hours and capacity).
 
 use lambda_http::http::Method;
@@ -85,13 +90,25 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
             .await?;
         return reply(201, &out.receipt, lang);
     }
-    // Every other route is the analysts'.
-    user.require(ANALYST)?;
+    if req.method() == Method::GET && path.ends_with("/escalations") {
+        return reply(200, &staff.escalations(&user, now, lang).await?, lang);
+    }
     let params = req.path_parameters();
+    // Every other route is the analysts' (supervisors may also read a report, to follow up
+    // an escalation: the use case checks).
+    let reads_a_report = req.method() == Method::GET
+        && params.first("registration_number").is_some()
+        && params.first("attachment_id").is_none();
+    if !reads_a_report {
+        user.require(ANALYST)?;
+    }
+    if req.method() == Method::GET && path.ends_with("/templates") {
+        return reply(200, &staff.templates(&user)?, lang);
+    }
     let Some(number) = params.first("registration_number") else {
         return match *req.method() {
             Method::GET => {
-                let query = parse_queue_query(&query_map(req), now)?;
+                let query = parse_queue_query(&query_map(req), &user, now)?;
                 reply(200, &staff.queue(&user, &query, now, lang).await?, lang)
             }
             _ => Err(ApiError::Internal),
@@ -120,6 +137,23 @@ async fn route<C: Clock>(state: &State<C>, req: &Request) -> Result<Response<Bod
                 Action::Forward => {
                     let out = staff.forward(&user, &number, decode(&body)?, now, lang);
                     reply(200, &out.await?, lang)
+                }
+                Action::AddAgencies => {
+                    let out = staff.add_agencies(&user, &number, decode(&body)?, now, lang);
+                    reply(200, &out.await?, lang)
+                }
+                Action::Withdraw => {
+                    let agency = params.first("agency").unwrap_or("");
+                    let out = staff.withdraw(&user, &number, agency, decode(&body)?, now, lang);
+                    reply(200, &out.await?, lang)
+                }
+                Action::Assign => {
+                    let out = staff.assign(&user, &number, decode(&body)?, now);
+                    reply(200, &out.await?, lang)
+                }
+                Action::Note => {
+                    let out = staff.note(&user, &number, decode(&body)?, now);
+                    reply(201, &out.await?, lang)
                 }
                 Action::RequestInfo => {
                     let out = staff.request_info(&user, &number, decode(&body)?, now, lang);

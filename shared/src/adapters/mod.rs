@@ -11,6 +11,8 @@ pub mod dynamodb;
 pub mod graph;
 #[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "sns")]
+pub mod sns;
 #[cfg(feature = "sqs")]
 pub mod sqs;
 #[cfg(all(feature = "dynamodb", feature = "s3"))]

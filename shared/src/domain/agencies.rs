@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use crate::domain::cases::CaseClock;
 use crate::domain::directory::AgencyKind;
 use crate::domain::regno::crockford;
 
@@ -34,6 +35,10 @@ pub struct AgencyRecord {
     pub current_key_hash: Option<String>,
     pub onboarded_at: OffsetDateTime,
     pub active: bool,
+    /// Working days to a first response, when not the default.
+    pub response_days: Option<u32>,
+    /// Working days to the final answer (the completion target), when not the default.
+    pub completion_days: Option<u32>,
 }
 
 impl AgencyRecord {
@@ -48,6 +53,17 @@ impl AgencyRecord {
             current_key_hash: None,
             onboarded_at: now,
             active: true,
+            response_days: None,
+            completion_days: None,
+        }
+    }
+
+    /// The clock of this agency's cases.
+    pub fn clock(&self) -> CaseClock {
+        let d = CaseClock::default();
+        CaseClock {
+            response_days: self.response_days.unwrap_or(d.response_days),
+            completion_days: self.completion_days.unwrap_or(d.completion_days),
         }
     }
 }

@@ -66,6 +66,26 @@ pub fn format_date(d: Date) -> String {
         .unwrap_or_default()
 }
 
+/// A calendar date as a citizen reads it in Bahasa Indonesia (`25 November 2026`).
+pub fn format_date_id(d: Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    let month = MONTHS[usize::from(u8::from(d.month())) - 1];
+    format!("{} {month} {}", d.day(), d.year())
+}
+
 /// A question about a day the calendar does not cover.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {

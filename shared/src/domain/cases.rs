@@ -8,11 +8,134 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use ulid::Ulid;
 
+use crate::domain::calendar::{Calendar, CalendarError, wib_date};
+use crate::domain::i18n::Lang;
 use crate::domain::regno::RegistrationNumber;
-use crate::domain::report::ResponseKind;
+use crate::domain::report::{DeclineReason, ResponseKind};
+
+/// Working days an agency has for its first response to a case, unless its record says
+/// otherwise.
+pub const DEFAULT_RESPONSE_WORKING_DAYS: u32 = 5;
+/// Working days to an agency's final answer (the case's completion target), unless its
+/// record says otherwise.
+pub const DEFAULT_COMPLETION_WORKING_DAYS: u32 = 14;
+
+/// An agency's clock for its cases: working days after forwarding to the first response
+/// and to the final answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseClock {
+    pub response_days: u32,
+    pub completion_days: u32,
+}
+
+impl Default for CaseClock {
+    fn default() -> Self {
+        Self {
+            response_days: DEFAULT_RESPONSE_WORKING_DAYS,
+            completion_days: DEFAULT_COMPLETION_WORKING_DAYS,
+        }
+    }
+}
+
+impl CaseClock {
+    /// (first response due, completion target) of a case forwarded at `at`.
+    pub fn due_dates(
+        &self,
+        calendar: &Calendar,
+        at: OffsetDateTime,
+    ) -> Result<(Date, Date), CalendarError> {
+        let day = wib_date(at);
+        Ok((
+            calendar.add_working_days(day, self.response_days)?,
+            calendar.add_working_days(day, self.completion_days.max(self.response_days))?,
+        ))
+    }
+}
+
+/// How a case ended without an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closure {
+    /// The agency said the case is not for it.
+    Declined {
+        at: OffsetDateTime,
+        reason: DeclineReason,
+        /// The agency's explanation, for the analysts.
+        note: Option<String>,
+        /// The bodies the agency says have authority (directory codes).
+        suggested_agencies: Vec<String>,
+    },
+    /// The Secretariat took the case back from the agency.
+    Withdrawn {
+        at: OffsetDateTime,
+        /// The analyst's reason, shown to the agency.
+        reason: String,
+    },
+}
+
+impl Closure {
+    pub fn at(&self) -> OffsetDateTime {
+        match self {
+            Closure::Declined { at, .. } | Closure::Withdrawn { at, .. } => *at,
+        }
+    }
+}
+
+/// Where one agency's part of a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    Forwarded,
+    Acknowledged,
+    Answered,
+    Completed,
+    Declined,
+    Withdrawn,
+}
+
+impl CaseState {
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseState::Forwarded => "forwarded",
+            CaseState::Acknowledged => "acknowledged",
+            CaseState::Answered => "answered",
+            CaseState::Completed => "completed",
+            CaseState::Declined => "declined",
+            CaseState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            CaseState::Forwarded => lang.pick("Diteruskan", "Forwarded"),
+            CaseState::Acknowledged => lang.pick("Diterima instansi", "Received by the body"),
+            CaseState::Answered => lang.pick("Sudah menjawab", "Answered"),
+            CaseState::Completed => lang.pick("Selesai ditangani", "Completed"),
+            CaseState::Declined => lang.pick("Menyatakan bukan kewenangannya", "Declined"),
+            CaseState::Withdrawn => lang.pick("Ditarik oleh Setwapres", "Withdrawn"),
+        }
+    }
+}
+
+/// Which of a case's deadlines is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// The first response.
+    Response,
+    /// The final answer (the completion target).
+    Completion,
+}
+
+impl Deadline {
+    pub fn code(self) -> &'static str {
+        match self {
+            Deadline::Response => "response",
+            Deadline::Completion => "completion",
+        }
+    }
+}
 
 /// Agency codes: lower-case ASCII letters, digits and dashes, 2–40 characters.
 pub fn is_agency_code(s: &str) -> bool {
@@ -70,11 +193,84 @@ pub struct Case {
     pub acknowledged_at: Option<OffsetDateTime>,
     pub last_response_kind: Option<ResponseKind>,
     pub final_at: Option<OffsetDateTime>,
+    /// The first response is due on this day (WIB); `None` for cases of the first release.
+    pub response_due: Option<Date>,
+    /// The completion target: the final answer is due on this day.
+    pub completion_due: Option<Date>,
+    /// Declined by the agency or withdrawn by the Secretariat.
+    pub closure: Option<Closure>,
+    /// The deadline the agency was reminded of, and the case escalated for, once.
+    pub escalated_for: Option<Date>,
 }
 
 impl Case {
+    /// A newly forwarded case, its deadlines by the agency's clock.
+    pub fn forwarded(
+        number: RegistrationNumber,
+        agency: &str,
+        round: u32,
+        note: Option<String>,
+        clock: CaseClock,
+        calendar: &Calendar,
+        at: OffsetDateTime,
+    ) -> Result<Self, CalendarError> {
+        let (response_due, completion_due) = clock.due_dates(calendar, at)?;
+        Ok(Self {
+            number,
+            agency: agency.to_string(),
+            round,
+            forwarded_at: at,
+            note,
+            acknowledged_at: None,
+            last_response_kind: None,
+            final_at: None,
+            response_due: Some(response_due),
+            completion_due: Some(completion_due),
+            closure: None,
+            escalated_for: None,
+        })
+    }
+
     pub fn id(&self) -> CaseId {
         CaseId::new(self.number, self.agency.clone())
+    }
+
+    /// Neither declined nor withdrawn: the case counts for the report's completion.
+    pub fn is_active(&self) -> bool {
+        self.closure.is_none()
+    }
+
+    /// Active and without a final answer yet: the agency still owes something.
+    pub fn is_open(&self) -> bool {
+        self.is_active() && self.final_at.is_none()
+    }
+
+    pub fn state(&self) -> CaseState {
+        match (&self.closure, self.final_at, self.last_response_kind) {
+            (Some(Closure::Declined { .. }), _, _) => CaseState::Declined,
+            (Some(Closure::Withdrawn { .. }), _, _) => CaseState::Withdrawn,
+            (None, Some(_), _) => CaseState::Completed,
+            (None, None, Some(_)) => CaseState::Answered,
+            (None, None, None) if self.acknowledged_at.is_some() => CaseState::Acknowledged,
+            (None, None, None) => CaseState::Forwarded,
+        }
+    }
+
+    /// The deadline running now, if the case is open: the first response until there is
+    /// one, then the completion target.
+    pub fn deadline(&self) -> Option<(Deadline, Date)> {
+        if !self.is_open() {
+            return None;
+        }
+        match self.last_response_kind {
+            None => self.response_due.map(|d| (Deadline::Response, d)),
+            Some(_) => self.completion_due.map(|d| (Deadline::Completion, d)),
+        }
+    }
+
+    /// The deadline the case has missed by `today` (WIB), if any.
+    pub fn late(&self, today: Date) -> Option<(Deadline, Date)> {
+        self.deadline().filter(|(_, due)| today > *due)
     }
 }
 
@@ -89,6 +285,12 @@ pub enum HandoffKind {
     /// event's id, so notifications are idempotent per report and event). Not an agency
     /// hand-off: the forwarder puts it on the notification queue.
     Notification,
+    /// The Secretariat took the case back: the agency is told, and stops seeing it.
+    Withdrawn,
+    /// The case is late: a reminder in the agency's own queue.
+    Reminder,
+    /// A late case or an overdue report, for the operations topic (not an agency hand-off).
+    Escalation,
 }
 
 impl HandoffKind {
@@ -97,6 +299,9 @@ impl HandoffKind {
             HandoffKind::Forwarded => "forwarded",
             HandoffKind::CitizenUpdate => "citizen_update",
             HandoffKind::Notification => "notification",
+            HandoffKind::Withdrawn => "withdrawn",
+            HandoffKind::Reminder => "reminder",
+            HandoffKind::Escalation => "escalation",
         }
     }
 }
@@ -170,6 +375,44 @@ impl Handoff {
             created_at: event.at,
         }
     }
+}
+
+/// The recipient code of escalation outbox items of a report (rather than of one case).
+pub const OPERATIONS: &str = "operations";
+
+impl Handoff {
+    /// A message of `kind` for the agency of `case` (a withdrawal, a reminder), or an
+    /// escalation of it for the operations topic.
+    pub fn about(case: &Case, kind: HandoffKind, id: Ulid, at: OffsetDateTime) -> Self {
+        Self {
+            id,
+            number: case.number,
+            agency: case.agency.clone(),
+            kind,
+            round: case.round,
+            created_at: at,
+        }
+    }
+
+    /// The escalation of a report past the service standard.
+    pub fn report_escalation(number: RegistrationNumber, id: Ulid, at: OffsetDateTime) -> Self {
+        Self {
+            id,
+            number,
+            agency: OPERATIONS.to_string(),
+            kind: HandoffKind::Escalation,
+            round: 0,
+            created_at: at,
+        }
+    }
+}
+
+/// An alert for the operations topic: a subject line and a plain-text body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpsAlert {
+    /// At most 100 ASCII characters (an SNS subject).
+    pub subject: String,
+    pub message: String,
 }
 
 /// The body of a message on the notification queue.

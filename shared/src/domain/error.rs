@@ -232,6 +232,8 @@ pub enum ApiError {
     TrackingTokenRequired,
     #[error("case not found")]
     CaseNotFound,
+    #[error("the case is closed")]
+    CaseClosed,
     #[error("attachment not found")]
     AttachmentNotFound,
     #[error("invalid receipt")]
@@ -322,6 +324,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::TrackingTokenRequired => "tracking_token_required",
             ApiError::CaseNotFound => "case_not_found",
+            ApiError::CaseClosed => "case_closed",
             ApiError::AttachmentNotFound => "attachment_not_found",
             ApiError::InvalidReceipt => "invalid_receipt",
             ApiError::FeedbackNotAllowed => "feedback_not_allowed",

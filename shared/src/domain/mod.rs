@@ -18,5 +18,6 @@ pub mod report;
 pub mod samples;
 pub mod stats;
 pub mod submission;
+pub mod templates;
 pub mod token;
 pub mod whatsapp;

@@ -81,6 +81,8 @@ impl Status {
                 | (NeedsInfo, Rejected) // no data supplied in time
                 | (Forwarded, Responded)
                 | (Forwarded, Completed) // a final answer as the first response
+                | (Forwarded, InAnalysis) // every case declined or withdrawn: re-routing
+                | (Responded, InAnalysis)
                 | (Responded, Completed)
                 | (Completed, InAnalysis) // reopened by the citizen's feedback
         )
@@ -133,8 +135,43 @@ code_enum!(
         AgencyResponse => "agency_response",
         Feedback => "feedback",
         SlaFlagged => "sla_flagged",
+        AgencyAdded => "agency_added",
+        AgencyDeclined => "agency_declined",
+        CaseWithdrawn => "case_withdrawn",
+        CaseLate => "case_late",
+        DueDateMoved => "due_date_moved",
+        Assigned => "assigned",
+        Note => "note",
     }
 );
+
+code_enum!(
+    /// Why an agency declines a case.
+    DeclineReason {
+        NotOurAuthority => "not_our_authority",
+        DuplicateElsewhere => "duplicate_elsewhere",
+        NeedsOtherAgency => "needs_other_agency",
+    }
+);
+
+impl DeclineReason {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            DeclineReason::NotOurAuthority => lang.pick(
+                "Bukan kewenangan instansi ini",
+                "Not within this body's authority",
+            ),
+            DeclineReason::DuplicateElsewhere => lang.pick(
+                "Sudah ditangani melalui laporan atau saluran lain",
+                "Already handled through another report or channel",
+            ),
+            DeclineReason::NeedsOtherAgency => lang.pick(
+                "Memerlukan penanganan instansi lain",
+                "Needs another body to handle it",
+            ),
+        }
+    }
+}
 
 code_enum!(
     /// Why a report cannot be processed.
@@ -202,6 +239,16 @@ pub struct TimelineEvent {
     pub rating: Option<u8>,
     pub reason: Option<RejectReason>,
     pub attachments: Vec<String>,
+    /// Why an agency declined (an `agency_declined` event).
+    pub decline: Option<DeclineReason>,
+    /// The bodies a declining agency suggests instead (staff only).
+    pub suggested_agencies: Vec<String>,
+    /// The new due date (a `due_date_moved` event) or the missed one (`case_late`).
+    pub due_date: Option<Date>,
+    /// The analyst a report was assigned to (an `assigned` event; `None`: unassigned).
+    pub assignee: Option<String>,
+    /// The staff member who acted, by user name (assignments and notes).
+    pub by: Option<String>,
 }
 
 impl TimelineEvent {
@@ -220,7 +267,28 @@ impl TimelineEvent {
             rating: None,
             reason: None,
             attachments: Vec::new(),
+            decline: None,
+            suggested_agencies: Vec::new(),
+            due_date: None,
+            assignee: None,
+            by: None,
         }
+    }
+
+    /// Where this event belongs among events of the same decision: right after `previous`
+    /// (ids order the timeline).
+    pub fn after(mut self, previous: &TimelineEvent) -> Self {
+        self.id = previous.id.increment().unwrap_or(self.id);
+        self
+    }
+
+    /// Seen by the citizen: everything but the analysts' own bookkeeping (assignments,
+    /// notes) and the escalations of late agencies.
+    pub fn is_public(&self) -> bool {
+        !matches!(
+            self.event_type,
+            EventType::Assigned | EventType::Note | EventType::CaseLate
+        )
     }
 
     pub fn with_note(mut self, note: Option<String>) -> Self {
@@ -295,6 +363,11 @@ pub struct Report {
     pub reject_reason: Option<RejectReason>,
     /// The citizen rated the outcome since the report was last completed.
     pub feedback_given: bool,
+    /// Back with the analysts because every case of the round was declined or withdrawn: it
+    /// heads the triage queue until it is forwarded again.
+    pub rerouting: bool,
+    /// The analyst the report is assigned to.
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -333,6 +406,9 @@ impl Report {
         if !to.is_open() {
             self.sla_flag = None;
         }
+        if to != Status::InAnalysis {
+            self.rerouting = false;
+        }
         let mut event = TimelineEvent::new(EventType::StatusChanged, actor, at);
         event.status = Some(to);
         event.note = note;
@@ -344,6 +420,27 @@ impl Report {
     pub fn touch(&mut self, at: OffsetDateTime) {
         self.updated_at = at;
         self.version += 1;
+    }
+
+    /// Waiting for the citizen pauses the service standard: once the citizen answers a
+    /// request for information, the working days the report spent in `needs_info` (after the
+    /// day of the request, up to the day of the answer) move its due date. Returns those
+    /// days and the new due date, when it moves.
+    pub fn resumed_due_date(
+        &self,
+        calendar: &crate::domain::calendar::Calendar,
+        now: OffsetDateTime,
+    ) -> Option<(u32, Date)> {
+        use crate::domain::calendar::wib_date;
+        let since = self
+            .needs_info_since
+            .filter(|_| self.status == Status::NeedsInfo)?;
+        let due = self.due_date?;
+        let waited = calendar
+            .working_days_between(wib_date(since), wib_date(now))
+            .ok()
+            .filter(|d| *d > 0)?;
+        Some((waited, calendar.add_working_days(due, waited).ok()?))
     }
 
     /// Past its due date (in WIB) while still open.
@@ -371,6 +468,8 @@ mod tests {
             (NeedsInfo, Rejected),
             (Forwarded, Responded),
             (Forwarded, Completed),
+            (Forwarded, InAnalysis),
+            (Responded, InAnalysis),
             (Responded, Completed),
             (Completed, InAnalysis),
         ];
@@ -415,6 +514,35 @@ mod tests {
             }
         );
         assert_eq!(r.version, 2, "a refused transition changes nothing");
+    }
+
+    #[test]
+    fn the_days_waiting_for_the_citizen_move_the_due_date() {
+        let cal = crate::domain::calendar::Calendar::embedded().unwrap();
+        // Due Friday 20 November; information requested Monday 9 November.
+        let mut r = report(Status::NeedsInfo);
+        r.needs_info_since = Some(datetime!(2026-11-09 15:00 +7));
+        // Answered the same day: nothing moves.
+        assert_eq!(
+            r.resumed_due_date(cal, datetime!(2026-11-09 20:00 +7)),
+            None
+        );
+        // Answered Thursday 12 November: 10, 11, 12 waited, the due date moves three working
+        // days, to Wednesday 25 November.
+        assert_eq!(
+            r.resumed_due_date(cal, datetime!(2026-11-12 08:00 +7)),
+            Some((3, date!(2026 - 11 - 25)))
+        );
+        // A weekend waited costs nothing: requested Friday 13, answered Monday 16.
+        r.needs_info_since = Some(datetime!(2026-11-13 15:00 +7));
+        assert_eq!(
+            r.resumed_due_date(cal, datetime!(2026-11-16 08:00 +7)),
+            Some((1, date!(2026 - 11 - 23)))
+        );
+        assert_eq!(
+            report(Status::InAnalysis).resumed_due_date(cal, datetime!(2026-11-16 08:00 +7)),
+            None
+        );
     }
 
     #[test]

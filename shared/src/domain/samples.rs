@@ -43,6 +43,8 @@ pub fn report(status: Status) -> Report {
         sla_flag: None,
         reject_reason: None,
         feedback_given: false,
+        rerouting: false,
+        assignee: None,
     }
 }
 

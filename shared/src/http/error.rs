@@ -50,6 +50,7 @@ pub fn status(err: &ApiError) -> u16 {
         ApiError::RequestInProgress
         | ApiError::InvalidTransition { .. }
         | ApiError::FeedbackNotAllowed
+        | ApiError::CaseClosed
         | ApiError::DeskClosed { .. }
         | ApiError::DeskCapacityReached { .. } => 409,
         ApiError::PayloadTooLarge { .. } => 413,
@@ -148,6 +149,10 @@ pub fn message(err: &ApiError, lang: Lang) -> String {
         ApiError::CaseNotFound => lang.pick(
             "Kasus tidak ditemukan.",
             "Case not found.",
+        ),
+        ApiError::CaseClosed => lang.pick(
+            "Kasus ini sudah ditutup (dijawab final, dinyatakan bukan kewenangan, atau ditarik).",
+            "This case is closed (answered finally, declined, or withdrawn).",
         ),
         ApiError::AttachmentNotFound => lang.pick(
             "Lampiran tidak ditemukan pada laporan ini.",
@@ -260,6 +265,7 @@ mod tests {
             ApiError::Forbidden,
             ApiError::TrackingTokenRequired,
             ApiError::CaseNotFound,
+            ApiError::CaseClosed,
             ApiError::AttachmentNotFound,
             ApiError::InvalidReceipt,
             ApiError::FeedbackNotAllowed,

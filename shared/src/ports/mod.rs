@@ -101,12 +101,31 @@ pub enum DueFilter {
 /// Where a page of the triage queue ended: `<due date>_<registration number>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueCursor {
-    /// The due date as `YYYY-MM-DD` (`9999-12-31` for none).
+    /// The due date as `YYYY-MM-DD` (`9999-12-31` for none, `0000-00-00` for a report
+    /// marked for re-routing).
     pub due_key: String,
     pub number: RegistrationNumber,
 }
 
+/// The queue key of reports without a due date: they sort last.
+pub const NO_DUE_KEY: &str = "9999-12-31";
+/// The queue key of reports marked for re-routing: they head the triage queue, as if due
+/// at once (so they are also among the `overdue=true` ones).
+pub const REROUTE_KEY: &str = "0000-00-00";
+
 impl QueueCursor {
+    /// Where `report` sorts in the triage queue: by due date, a report marked for
+    /// re-routing first.
+    pub fn key_of(report: &Report) -> String {
+        if report.rerouting {
+            return REROUTE_KEY.to_string();
+        }
+        report.due_date.map_or_else(
+            || NO_DUE_KEY.to_string(),
+            crate::domain::calendar::format_date,
+        )
+    }
+
     pub fn encode(&self) -> String {
         format!("{}_{}", self.due_key, self.number)
     }
@@ -118,11 +137,33 @@ impl QueueCursor {
             return None;
         }
         let f = time::macros::format_description!("[year]-[month]-[day]");
-        Date::parse(due, f).ok()?;
+        if due != REROUTE_KEY {
+            Date::parse(due, f).ok()?;
+        }
         Some(Self {
             due_key: due.to_string(),
             number: RegistrationNumber::parse(number).ok()?,
         })
+    }
+}
+
+/// Whose reports a queue query wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    #[default]
+    Any,
+    Unassigned,
+    /// Assigned to this user name.
+    Is(String),
+}
+
+impl AssigneeFilter {
+    pub fn admits(&self, report: &Report) -> bool {
+        match self {
+            AssigneeFilter::Any => true,
+            AssigneeFilter::Unassigned => report.assignee.is_none(),
+            AssigneeFilter::Is(a) => report.assignee.as_deref() == Some(a.as_str()),
+        }
     }
 }
 
@@ -132,6 +173,9 @@ pub struct QueueQuery {
     /// `None`: every open report.
     pub status: Option<Status>,
     pub due: DueFilter,
+    /// Applied to each page read from the index, as a filter: a page may hold fewer than
+    /// `limit` reports and still have a next cursor.
+    pub assignee: AssigneeFilter,
     pub limit: u32,
     pub after: Option<QueueCursor>,
 }
@@ -163,6 +207,22 @@ pub trait WorkflowStore: Send + Sync {
         &self,
         query: &QueueQuery,
     ) -> impl Future<Output = Result<QueuePage, StoreError>> + Send;
+
+    /// Open cases not yet escalated for their running deadline (first response, then
+    /// completion target) whose deadline is before `before`, oldest deadline first, at most
+    /// `limit`: served by an index of open cases by deadline.
+    fn cases_due(
+        &self,
+        before: Date,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
+
+    /// Open cases already escalated for their running deadline, oldest deadline first, at
+    /// most `limit` (the supervisors' list; from the same index).
+    fn escalated_cases(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
 }
 
 /// The outbox of hand-offs not yet on an agency's queue.
@@ -276,6 +336,16 @@ pub trait NotificationQueue: Send + Sync {
     fn enqueue(
         &self,
         message: &crate::domain::cases::NotificationMessage,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The operations topic: escalations of late cases and overdue reports (and, outside the
+/// service, the dead-letter alarms), for the people on call.
+pub trait OpsAlerts: Send + Sync {
+    /// Publishes one alert. Carries no personal data: numbers, agencies, dates.
+    fn publish(
+        &self,
+        alert: &crate::domain::cases::OpsAlert,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ulid::Ulid;
 
-use crate::domain::calendar::format_wib;
+use crate::domain::calendar::{Calendar, format_date_id, format_wib};
 use crate::domain::cases::{Handoff, HandoffKind};
 use crate::domain::error::{ApiError, FieldError, FieldIssue, field, validation};
 use crate::domain::i18n::Lang;
@@ -29,6 +29,8 @@ pub struct Citizen<'a, S, T, A> {
     /// Updates of forwarded reports reach the agencies through the forwarder.
     pub trigger: &'a T,
     pub files: &'a A,
+    /// Answering a request for information moves the due date by the working days waited.
+    pub calendar: &'a Calendar,
 }
 
 /// `POST …/updates` as sent.
@@ -65,12 +67,14 @@ pub(crate) fn check_token(record: &ReportRecord, token: &str) -> Result<(), ApiE
 }
 
 /// A citizen's update: allowed until completed or rejected; it answers a request for
-/// information (back to `in_analysis`) and reaches the agencies of a forwarded report.
+/// information (back to `in_analysis`, the due date moved by the working days waited) and
+/// reaches the agencies of a forwarded report.
 pub fn decide_update(
     record: &ReportRecord,
     token: &str,
     message: &str,
     attachments: &[String],
+    calendar: &Calendar,
     now: OffsetDateTime,
 ) -> Result<Outcome<Report>, ApiError> {
     check_token(record, token)?;
@@ -87,23 +91,34 @@ pub fn decide_update(
     event.attachments = attachments.to_vec();
     let mut events = vec![event];
     if status == Status::NeedsInfo {
-        let mut t = report.transition(Status::InAnalysis, Actor::Citizen, None, now)?;
-        t.id = events[0].id.increment().unwrap_or(t.id);
+        let moved = report.resumed_due_date(calendar, now);
+        let t = report
+            .transition(Status::InAnalysis, Actor::Citizen, None, now)?
+            .after(&events[0]);
         events.push(t);
+        if let Some((days, due)) = moved {
+            report.due_date = Some(due);
+            // The deadline function flags the report afresh against its new date.
+            report.sla_flag = None;
+            let mut e = TimelineEvent::new(EventType::DueDateMoved, Actor::System, now)
+                .with_note(Some(format!(
+                    "Batas waktu standar layanan menjadi {}: bergeser {days} hari kerja \
+                     selama laporan menunggu kelengkapan data dari Anda.",
+                    format_date_id(due)
+                )))
+                .after(&events[1]);
+            e.due_date = Some(due);
+            events.push(e);
+        }
     } else {
         report.touch(now);
     }
     let handoffs = if matches!(status, Status::Forwarded | Status::Responded) {
+        // Not to agencies that declined or were withdrawn.
         record
             .current_cases()
-            .map(|c| Handoff {
-                id: Ulid::new(),
-                number: c.number,
-                agency: c.agency.clone(),
-                kind: HandoffKind::CitizenUpdate,
-                round: c.round,
-                created_at: now,
-            })
+            .filter(|c| c.is_active())
+            .map(|c| Handoff::about(c, HandoffKind::CitizenUpdate, Ulid::new(), now))
             .collect()
     } else {
         Vec::new()
@@ -176,7 +191,7 @@ impl<S: WorkflowStore, T: ForwardingTrigger, A: AttachmentStore> Citizen<'_, S, 
         check_token(&record, token)?;
         verify_and_keep(files, &attachments).await?;
         let done = change(store, number, |r| {
-            decide_update(r, token, &message, &attachments, now)
+            decide_update(r, token, &message, &attachments, self.calendar, now)
         })
         .await?;
         kick(trigger, number, &done).await;
@@ -235,6 +250,10 @@ mod tests {
     use crate::domain::token::TrackingToken;
     use time::macros::datetime;
 
+    fn cal() -> &'static Calendar {
+        Calendar::embedded().unwrap()
+    }
+
     fn with_token(status: Status) -> (ReportRecord, String) {
         let t = TrackingToken::from_bytes([7; 20]);
         let mut r = record(status);
@@ -247,7 +266,8 @@ mod tests {
         let now = datetime!(2026-11-10 10:00 +7);
         let (mut r, token) = with_token(Status::NeedsInfo);
         r.report.needs_info_since = Some(now);
-        let Outcome::Change(d) = decide_update(&r, &token, "Ini KK saya", &[], now).unwrap() else {
+        let Outcome::Change(d) = decide_update(&r, &token, "Ini KK saya", &[], cal(), now).unwrap()
+        else {
             panic!()
         };
         assert_eq!(d.report.status, Status::InAnalysis);
@@ -255,16 +275,42 @@ mod tests {
         assert_eq!(d.events.len(), 2);
         assert!(d.handoffs.is_empty());
         assert!(matches!(
-            decide_update(&r, "WRONG", "x", &[], now),
+            decide_update(&r, "WRONG", "x", &[], cal(), now),
             Err(ApiError::InvalidTrackingToken)
         ));
         for closed in [Status::Completed, Status::Rejected] {
             let (r, token) = with_token(closed);
             assert!(matches!(
-                decide_update(&r, &token, "x", &[], now),
+                decide_update(&r, &token, "x", &[], cal(), now),
                 Err(ApiError::InvalidTransition { .. })
             ));
         }
+    }
+
+    #[test]
+    fn answering_late_moves_the_due_date_and_says_so() {
+        // Due Friday 20 November; asked Monday 9 November, answered Thursday 12 November.
+        let (mut r, token) = with_token(Status::NeedsInfo);
+        r.report.needs_info_since = Some(datetime!(2026-11-09 15:00 +7));
+        r.report.sla_flag = Some(crate::domain::report::SlaFlag::Approaching);
+        let now = datetime!(2026-11-12 08:00 +7);
+        let Outcome::Change(d) = decide_update(&r, &token, "Ini KK saya", &[], cal(), now).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(d.report.due_date, Some(time::macros::date!(2026 - 11 - 25)));
+        assert_eq!(d.report.sla_flag, None);
+        let moved = d.events.last().unwrap();
+        assert_eq!(moved.event_type, EventType::DueDateMoved);
+        assert_eq!(
+            moved.note.as_deref(),
+            Some(
+                "Batas waktu standar layanan menjadi 25 November 2026: bergeser 3 hari kerja \
+                 selama laporan menunggu kelengkapan data dari Anda."
+            )
+        );
+        assert!(moved.is_public());
+        assert!(d.events[1].id < moved.id);
     }
 
     #[test]
@@ -272,23 +318,40 @@ mod tests {
         let now = datetime!(2026-11-10 10:00 +7);
         let (mut r, token) = with_token(Status::Forwarded);
         r.report.round = 2;
-        for (agency, round) in [("kemenkes", 1), ("kemensos", 2), ("pemprov-32", 2)] {
-            r.cases.push(Case {
-                number: r.report.registration_number,
-                agency: agency.into(),
+        for (agency, round) in [
+            ("kemenkes", 1),
+            ("kemensos", 2),
+            ("pemprov-32", 2),
+            ("kemendagri", 2),
+        ] {
+            let mut c = Case::forwarded(
+                r.report.registration_number,
+                agency,
                 round,
-                forwarded_at: now,
-                note: None,
-                acknowledged_at: None,
-                last_response_kind: None,
-                final_at: None,
-            });
+                None,
+                Default::default(),
+                cal(),
+                now,
+            )
+            .unwrap();
+            if agency == "kemendagri" {
+                c.closure = Some(crate::domain::cases::Closure::Withdrawn {
+                    at: now,
+                    reason: "salah tujuan".into(),
+                });
+            }
+            r.cases.push(c);
         }
-        let Outcome::Change(d) = decide_update(&r, &token, "Tambahan", &[], now).unwrap() else {
+        let Outcome::Change(d) = decide_update(&r, &token, "Tambahan", &[], cal(), now).unwrap()
+        else {
             panic!()
         };
         let to: Vec<_> = d.handoffs.iter().map(|h| h.agency.as_str()).collect();
-        assert_eq!(to, ["kemensos", "pemprov-32"], "only the current round");
+        assert_eq!(
+            to,
+            ["kemensos", "pemprov-32"],
+            "only the current round's cases that still count"
+        );
         assert!(
             d.handoffs
                 .iter()

@@ -3,22 +3,29 @@
 //!   `approaching`, those past their due date `overdue` (the analysts' `overdue=true` queue
 //!   and the citizen's honest "overdue");
 //! - `needs_info` reports whose citizen added nothing within [`NEEDS_INFO_WORKING_DAYS`]
-//!   working days are closed as `rejected` / `no_data_supplied`.
+//!   working days are closed as `rejected` / `no_data_supplied`;
+//! - a case whose agency missed its running deadline (the first response, then the
+//!   completion target) gets one reminder in the agency's own queue and one escalation to
+//!   the operations topic, per deadline; a report becoming overdue is escalated once too.
+//!   Both are outbox items written with the change, delivered by the forwarding function.
 //!
 //! Every change is a versioned decision, so running twice (or concurrently) changes nothing
 //! more.
 
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
+use ulid::Ulid;
 
-use crate::domain::calendar::{Calendar, wib_date};
+use crate::domain::calendar::{Calendar, format_date, wib_date};
+use crate::domain::cases::{Deadline, Handoff, HandoffKind};
+use crate::domain::directory;
 use crate::domain::error::ApiError;
 use crate::domain::record::ReportRecord;
 use crate::domain::report::{
     Actor, EventType, RejectReason, Report, SlaFlag, Status, TimelineEvent,
 };
-use crate::ports::{DueFilter, QueueQuery, WorkflowStore};
+use crate::ports::{DueFilter, ForwardingTrigger, QueueQuery, WorkflowStore};
 
-use crate::usecases::change::{Decision, Outcome, change};
+use crate::usecases::change::{Decision, Outcome, change, kick};
 
 pub const APPROACHING_WORKING_DAYS: u32 = 2;
 pub const NEEDS_INFO_WORKING_DAYS: u32 = 10;
@@ -29,8 +36,13 @@ pub struct SlaSummary {
     pub flagged_approaching: usize,
     pub flagged_overdue: usize,
     pub closed_no_data: usize,
+    /// Late cases reminded and escalated.
+    pub escalated_cases: usize,
     pub failed: usize,
 }
+
+/// Late cases handled per run, oldest deadline first; the next run takes the rest.
+pub const LATE_CASES_PER_RUN: u32 = 500;
 
 /// The flag a report should carry today, if any.
 pub fn flag_for(report: &Report, calendar: &Calendar, now: OffsetDateTime) -> Option<SlaFlag> {
@@ -61,12 +73,19 @@ pub fn decide_flag(
     report.sla_flag = flag;
     report.touch(now);
     let mut event = TimelineEvent::new(EventType::SlaFlagged, Actor::System, now);
+    let mut handoffs = Vec::new();
     match flag {
         Some(SlaFlag::Overdue) => {
             event.note = Some(
                 "Laporan melewati batas waktu standar layanan 14 hari kerja; sedang dieskalasi."
                     .into(),
             );
+            // Once: a report flagged overdue is not flagged overdue again.
+            handoffs.push(Handoff::report_escalation(
+                report.registration_number,
+                Ulid::new(),
+                now,
+            ));
         }
         _ => {
             event.internal_note = Some(format!(
@@ -76,6 +95,50 @@ pub fn decide_flag(
     }
     let mut d = Decision::new(report, flag);
     d.events.push(event);
+    d.handoffs = handoffs;
+    Ok(Outcome::Change(d))
+}
+
+/// A case past its running deadline: the agency is reminded in its own queue and the
+/// case escalated to the operations topic, once per deadline (the case remembers it).
+pub fn decide_case_late(
+    record: &ReportRecord,
+    agency: &str,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<Outcome<bool>, ApiError> {
+    let Some(case) = record.current_case(agency) else {
+        return Ok(Outcome::Unchanged(false));
+    };
+    let Some((deadline, due)) = case.late(today) else {
+        return Ok(Outcome::Unchanged(false));
+    };
+    if case.escalated_for == Some(due) {
+        return Ok(Outcome::Unchanged(false));
+    }
+    let mut case = case.clone();
+    case.escalated_for = Some(due);
+    let mut report = record.report.clone();
+    report.touch(now);
+    let what = match deadline {
+        Deadline::Response => "respons pertama",
+        Deadline::Completion => "penyelesaian",
+    };
+    let mut event = TimelineEvent::new(EventType::CaseLate, Actor::System, now)
+        .with_internal_note(Some(format!(
+            "Batas {what} {} ({}) terlewati: pengingat dikirim ke instansi, eskalasi ke supervisor.",
+            directory::agency_name(agency),
+            format_date(due)
+        )));
+    event.agency = Some(agency.to_string());
+    event.due_date = Some(due);
+    let mut d = Decision::new(report, true);
+    d.handoffs = vec![
+        Handoff::about(&case, HandoffKind::Reminder, Ulid::new(), now),
+        Handoff::about(&case, HandoffKind::Escalation, Ulid::new(), now),
+    ];
+    d.events.push(event);
+    d.cases.push(case);
     Ok(Outcome::Change(d))
 }
 
@@ -126,6 +189,7 @@ async fn all<S: WorkflowStore>(
     loop {
         let page = store
             .queue(&QueueQuery {
+                assignee: Default::default(),
                 status,
                 due,
                 limit: PAGE,
@@ -142,12 +206,14 @@ async fn all<S: WorkflowStore>(
 
 /// The ports of the deadline function.
 #[derive(Clone, Copy)]
-pub struct Deadlines<'a, S> {
+pub struct Deadlines<'a, S, T> {
     pub store: &'a S,
+    /// Reminders, escalations and notifications go out through the forwarding function.
+    pub trigger: &'a T,
     pub calendar: &'a Calendar,
 }
 
-impl<S: WorkflowStore> Deadlines<'_, S> {
+impl<S: WorkflowStore, T: ForwardingTrigger> Deadlines<'_, S, T> {
     /// One run of the deadline function.
     pub async fn run(&self, now: OffsetDateTime) -> Result<SlaSummary, ApiError> {
         let (store, calendar) = (self.store, self.calendar);
@@ -169,7 +235,10 @@ impl<S: WorkflowStore> Deadlines<'_, S> {
             })
             .await
             {
-                Ok(done) if done.written => summary.closed_no_data += 1,
+                Ok(done) if done.written => {
+                    summary.closed_no_data += 1;
+                    kick(self.trigger, &r.registration_number, &done).await;
+                }
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(registration_number = %r.registration_number, code = e.code(), "closing failed");
@@ -188,14 +257,35 @@ impl<S: WorkflowStore> Deadlines<'_, S> {
             })
             .await
             {
-                Ok(done) if done.written => match done.answer {
-                    Some(SlaFlag::Overdue) => summary.flagged_overdue += 1,
-                    Some(SlaFlag::Approaching) => summary.flagged_approaching += 1,
-                    None => {}
-                },
+                Ok(done) if done.written => {
+                    kick(self.trigger, &r.registration_number, &done).await;
+                    match done.answer {
+                        Some(SlaFlag::Overdue) => summary.flagged_overdue += 1,
+                        Some(SlaFlag::Approaching) => summary.flagged_approaching += 1,
+                        None => {}
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(registration_number = %r.registration_number, code = e.code(), "SLA flag failed");
+                    summary.failed += 1;
+                }
+            }
+        }
+        // Cases past their agency's deadline, not yet escalated for it.
+        for c in store.cases_due(today, LATE_CASES_PER_RUN).await? {
+            match change(store, &c.number, |rec| {
+                decide_case_late(rec, &c.agency, today, now)
+            })
+            .await
+            {
+                Ok(done) if done.written => {
+                    summary.escalated_cases += 1;
+                    kick(self.trigger, &c.number, &done).await;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(registration_number = %c.number, agency = %c.agency, code = e.code(), "late case not escalated");
                     summary.failed += 1;
                 }
             }
@@ -204,6 +294,7 @@ impl<S: WorkflowStore> Deadlines<'_, S> {
             approaching = summary.flagged_approaching,
             overdue = summary.flagged_overdue,
             closed = summary.closed_no_data,
+            escalated_cases = summary.escalated_cases,
             failed = summary.failed,
             "SLA run"
         );
@@ -262,6 +353,91 @@ mod tests {
             decide_flag(&rec, cal(), now).unwrap(),
             Outcome::Unchanged(_)
         ));
+    }
+
+    #[test]
+    fn a_late_case_is_reminded_and_escalated_once_per_deadline() {
+        use crate::domain::cases::{Case, CaseClock};
+        use crate::domain::report::ResponseKind;
+        // Forwarded Thursday 5 November: first response due Thursday 12 November.
+        let at = datetime!(2026-11-05 10:00 +7);
+        let mut rec = record(Status::Forwarded);
+        rec.report.round = 1;
+        rec.cases = vec![
+            Case::forwarded(
+                rec.report.registration_number,
+                "kemenkes",
+                1,
+                None,
+                CaseClock::default(),
+                cal(),
+                at,
+            )
+            .unwrap(),
+        ];
+        let on = |d: Date| {
+            d.with_hms(9, 0, 0)
+                .unwrap()
+                .assume_offset(crate::domain::calendar::WIB)
+        };
+        assert!(matches!(
+            decide_case_late(
+                &rec,
+                "kemenkes",
+                date!(2026 - 11 - 12),
+                on(date!(2026 - 11 - 12))
+            ),
+            Ok(Outcome::Unchanged(false))
+        ));
+        let today = date!(2026 - 11 - 13);
+        let Outcome::Change(d) = decide_case_late(&rec, "kemenkes", today, on(today)).unwrap()
+        else {
+            panic!()
+        };
+        let kinds: Vec<_> = d
+            .handoffs
+            .iter()
+            .map(|h| (h.kind, h.agency.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (HandoffKind::Reminder, "kemenkes"),
+                (HandoffKind::Escalation, "kemenkes")
+            ]
+        );
+        assert_eq!(d.cases[0].escalated_for, Some(date!(2026 - 11 - 12)));
+        assert!(!d.events[0].is_public());
+        rec.cases = d.cases;
+        // Run again (the next day, or twice the same day): nothing more.
+        assert!(matches!(
+            decide_case_late(&rec, "kemenkes", date!(2026 - 11 - 16), on(today)),
+            Ok(Outcome::Unchanged(false))
+        ));
+        // Answered late: the completion target (25 November) is the next deadline.
+        rec.cases[0].last_response_kind = Some(ResponseKind::Initial);
+        assert!(matches!(
+            decide_case_late(&rec, "kemenkes", date!(2026 - 11 - 25), on(today)),
+            Ok(Outcome::Unchanged(false))
+        ));
+        let Outcome::Change(d) =
+            decide_case_late(&rec, "kemenkes", date!(2026 - 11 - 26), on(today)).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(d.cases[0].escalated_for, Some(date!(2026 - 11 - 25)));
+    }
+
+    #[test]
+    fn an_overdue_report_is_escalated_once() {
+        let now = datetime!(2026-11-23 09:00 +7);
+        let rec = record(Status::InAnalysis);
+        let Outcome::Change(d) = decide_flag(&rec, cal(), now).unwrap() else {
+            panic!()
+        };
+        assert_eq!(d.handoffs.len(), 1);
+        assert_eq!(d.handoffs[0].kind, HandoffKind::Escalation);
+        assert_eq!(d.handoffs[0].agency, crate::domain::cases::OPERATIONS);
     }
 
     #[test]

@@ -43,6 +43,38 @@ pub fn categories() -> Categories {
     }
 }
 
+/// A body of the directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryAgency {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub kind: directory::AgencyKind,
+    /// For a regional government: its province (2 digits) or regency/city (4 digits).
+    pub region: Option<&'static str>,
+}
+
+/// `GET /v1/agencies`: every body of the directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agencies {
+    pub agencies: Vec<DirectoryAgency>,
+}
+
+/// Every body of the directory, in its order: the ministries and agencies, the provincial
+/// governments, then the regency and city governments (static data).
+pub fn agencies() -> Agencies {
+    Agencies {
+        agencies: directory::agencies()
+            .iter()
+            .map(|a| DirectoryAgency {
+                code: &a.code,
+                name: &a.name,
+                kind: a.kind,
+                region: a.region.as_deref(),
+            })
+            .collect(),
+    }
+}
+
 /// A regency or city, by code and name.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegencyView {
@@ -86,6 +118,22 @@ pub fn regions() -> Regions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_whole_directory() {
+        let a = agencies();
+        assert_eq!(a.agencies.len(), directory::agencies().len());
+        let bandung = a.agencies.iter().find(|a| a.code == "pemkot-3273").unwrap();
+        assert_eq!(bandung.name, "Pemerintah Kota Bandung");
+        assert_eq!(bandung.region, Some("3273"));
+        assert_eq!(
+            a.agencies
+                .iter()
+                .filter(|a| a.kind == directory::AgencyKind::Pemda)
+                .count(),
+            38 + 514
+        );
+    }
 
     #[test]
     fn every_province_with_its_regencies() {

@@ -11,7 +11,10 @@ use crate::domain::agencies::AgencyRecord;
 use crate::domain::cases::{DrainRequest, Handoff, HandoffKind, NotificationMessage};
 use crate::domain::error::StoreError;
 use crate::domain::regno::RegistrationNumber;
-use crate::ports::{AgencyStore, HandoffQueues, NotificationQueue, OutboxStore, QueueAdmin};
+use crate::ports::{
+    AgencyStore, HandoffQueues, NotificationQueue, OpsAlerts, OutboxStore, QueueAdmin,
+    WorkflowStore,
+};
 use crate::usecases::onboarding::{AdminError, Onboarding};
 
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +44,11 @@ impl From<AdminError> for ForwardError {
 pub struct AgencyCache(HashMap<String, AgencyRecord>);
 
 /// The ports of the forwarding function: the outbox and its destinations, the agencies'
-/// queues and the citizens' notification queue; and the queue admin that gives an agency
-/// its queue when its first case is handed off.
+/// queues, the citizens' notification queue and the operations topic; the queue admin that
+/// gives an agency its queue when its first case is handed off; the reports, read for an
+/// escalation's details.
 #[derive(Clone, Copy)]
-pub struct Forwarding<'a, O, A, Q, M, N> {
+pub struct Forwarding<'a, O, A, Q, M, N, P, W> {
     pub outbox: &'a O,
     pub agencies: &'a A,
     pub queues: &'a Q,
@@ -52,6 +56,8 @@ pub struct Forwarding<'a, O, A, Q, M, N> {
     /// The visibility timeout of a queue created here.
     pub visibility_seconds: i32,
     pub notifications: &'a N,
+    pub alerts: &'a P,
+    pub reports: &'a W,
 }
 
 /// What one invocation remembers between the messages of its batch.
@@ -61,13 +67,15 @@ pub struct Batch {
     drained: BTreeSet<RegistrationNumber>,
 }
 
-impl<O, A, Q, M, N> Forwarding<'_, O, A, Q, M, N>
+impl<O, A, Q, M, N, P, W> Forwarding<'_, O, A, Q, M, N, P, W>
 where
     O: OutboxStore,
     A: AgencyStore,
     Q: HandoffQueues,
     M: QueueAdmin,
     N: NotificationQueue,
+    P: OpsAlerts,
+    W: WorkflowStore,
 {
     /// The agency's record with its queue, from the cache or the store (creating the queue
     /// at the agency's first case).
@@ -108,6 +116,19 @@ where
                 .await?;
             self.outbox.complete_handoff(handoff).await?;
             tracing::info!(registration_number = %handoff.number, "notification queued");
+            return Ok(());
+        }
+        if handoff.kind == HandoffKind::Escalation {
+            // Published, then taken off the outbox: a crash in between publishes it again
+            // (the topic has no deduplication), never loses it.
+            let record = self
+                .reports
+                .record(&handoff.number)
+                .await?
+                .ok_or(ForwardError::Malformed)?;
+            self.alerts.publish(&record.escalation(handoff)).await?;
+            self.outbox.complete_handoff(handoff).await?;
+            tracing::info!(registration_number = %handoff.number, agency = %handoff.agency, "escalation published");
             return Ok(());
         }
         let agency = self.agency(cache, handoff).await?;

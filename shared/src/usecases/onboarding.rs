@@ -54,6 +54,8 @@ impl<S: AgencyStore, Q: QueueAdmin> Onboarding<'_, S, Q> {
             queue: Some(HandoffQueue { url, dlq_url }),
             current_key_hash: existing.as_ref().and_then(|e| e.current_key_hash.clone()),
             onboarded_at: existing.as_ref().map_or(now, |e| e.onboarded_at),
+            response_days: existing.as_ref().and_then(|e| e.response_days),
+            completion_days: existing.as_ref().and_then(|e| e.completion_days),
             ..AgencyRecord::registered(agency, now)
         };
         let (key, keys) = match record.current_key_hash {
@@ -98,6 +100,25 @@ impl<S: AgencyStore, Q: QueueAdmin> Onboarding<'_, S, Q> {
 }
 
 impl<S: AgencyStore, Q> Onboarding<'_, S, Q> {
+    /// Sets the working days an agency has for its cases' first response and final answer
+    /// (`None` leaves one as it is); cases forwarded from now on run on it.
+    pub async fn set_clock(
+        &self,
+        code: &str,
+        response_days: Option<u32>,
+        completion_days: Option<u32>,
+    ) -> Result<AgencyRecord, AdminError> {
+        let mut record = self
+            .store
+            .agency(code)
+            .await?
+            .ok_or_else(|| AdminError::NotOnboarded(code.to_string()))?;
+        record.response_days = response_days.or(record.response_days);
+        record.completion_days = completion_days.or(record.completion_days);
+        self.store.save_agency(&record, &[]).await?;
+        Ok(record)
+    }
+
     /// Registers every agency of `agencies` with a fresh key and no queue yet (its queue comes
     /// with its first case), in batches; for a new table (the local stack gives each agency
     /// of the directory a dev key this way): a record there already is replaced.

@@ -173,6 +173,8 @@ impl<S: ReportStore, A: AttachmentStore> Reports<'_, S, A> {
                 sla_flag: None,
                 reject_reason: None,
                 feedback_given: false,
+                rerouting: false,
+                assignee: None,
             };
             let mut event = TimelineEvent::new(EventType::Submitted, actor.clone(), now);
             event.status = Some(Status::Received);

@@ -6,6 +6,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::domain::calendar::{format_date, format_wib};
+use crate::domain::cases::Closure;
 use crate::domain::directory;
 use crate::domain::geo;
 use crate::domain::i18n::Lang;
@@ -86,6 +87,20 @@ pub struct ResponseView {
     pub message: Option<String>,
 }
 
+/// A body that handled (or handles) the report, with where its part stands and what it said.
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyView {
+    pub code: String,
+    pub name: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub forwarded_at: String,
+    /// Why it declined, when it did.
+    pub reason: Option<ReasonView>,
+    /// Its answers, oldest first.
+    pub responses: Vec<ResponseView>,
+}
+
 /// What the holder of the tracking token sees. Never the reporter's identity.
 #[derive(Debug, Clone, Serialize)]
 pub struct FullView {
@@ -102,7 +117,10 @@ pub struct FullView {
     pub attachments: Vec<String>,
     pub reject_reason: Option<ReasonView>,
     pub timeline: Vec<TimelineView>,
+    /// The agencies of the current forwarding round.
     pub agencies: Vec<AgencyView>,
+    /// Every body the report was forwarded to, in every round, with its state.
+    pub bodies: Vec<BodyView>,
     pub responses: Vec<ResponseView>,
     pub updates: Vec<TimelineView>,
 }
@@ -163,9 +181,42 @@ pub fn timeline_view(e: &TimelineEvent) -> TimelineView {
         status: e.status.map(Status::code),
         actor: e.actor.code(),
         note: e.note.clone(),
-        reason: e.reason.map(|r| r.code()),
+        reason: e.reason.map(|r| r.code()).or(e.decline.map(|d| d.code())),
         attachments: e.attachments.clone(),
     }
+}
+
+/// Every body the report went to, as the citizen may see them: by name, with its state and
+/// its answers (an agency's own notes to the analysts stay with them).
+pub fn bodies(record: &ReportRecord, lang: Lang) -> Vec<BodyView> {
+    let answers = responses(record);
+    let mut cases: Vec<_> = record.cases.iter().collect();
+    cases.sort_by_key(|c| (c.forwarded_at, c.agency.clone()));
+    cases
+        .into_iter()
+        .map(|c| {
+            let state = c.state();
+            BodyView {
+                code: c.agency.clone(),
+                name: directory::agency_name(&c.agency),
+                state: state.code(),
+                state_label: state.label(lang),
+                forwarded_at: format_wib(c.forwarded_at),
+                reason: match &c.closure {
+                    Some(Closure::Declined { reason, .. }) => Some(ReasonView {
+                        code: reason.code(),
+                        label: reason.label(lang),
+                    }),
+                    _ => None,
+                },
+                responses: answers
+                    .iter()
+                    .filter(|r| r.agency.code == c.agency)
+                    .cloned()
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// An agency by code, with its directory name (the code when the directory lacks it).
@@ -208,8 +259,14 @@ pub fn full_view(record: &ReportRecord, today: Date, lang: Lang) -> FullView {
             code: r.code(),
             label: r.label(lang),
         }),
-        timeline: record.events.iter().map(timeline_view).collect(),
+        timeline: record
+            .events
+            .iter()
+            .filter(|e| e.is_public())
+            .map(timeline_view)
+            .collect(),
         agencies: report.agencies.iter().map(|a| agency_view(a)).collect(),
+        bodies: bodies(record, lang),
         responses: responses(record),
         updates: record
             .events

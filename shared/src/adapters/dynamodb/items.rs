@@ -14,14 +14,15 @@ use ulid::Ulid;
 
 use crate::domain::agencies::{AgencyRecord, ApiKeyRecord, HandoffQueue};
 use crate::domain::calendar::format_date;
-use crate::domain::cases::{Case, Handoff, HandoffKind};
+use crate::domain::cases::{Case, Closure, Handoff, HandoffKind};
 use crate::domain::directory::AgencyKind;
 use crate::domain::error::StoreError;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::{
-    Actor, Channel, EventType, Kind, Location, Privacy, RejectReason, Report, ResponseKind,
-    SlaFlag, Status, TimelineEvent,
+    Actor, Channel, DeclineReason, EventType, Kind, Location, Privacy, RejectReason, Report,
+    ResponseKind, SlaFlag, Status, TimelineEvent,
 };
+use crate::ports::QueueCursor;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
@@ -39,8 +40,6 @@ pub const OPEN_GSI2PK: &str = "OPEN";
 pub const OUTBOX_GSI2PK: &str = "OUTBOX";
 pub const PROFILE_SK: &str = "PROFILE";
 pub const APIKEY_SK: &str = "APIKEY";
-/// The due-date key of reports without a due date: they sort last.
-pub const NO_DUE_KEY: &str = "9999-12-31";
 
 pub fn idempotency_pk(id: &str) -> String {
     format!("IDEMPOTENCY#{id}")
@@ -61,9 +60,14 @@ pub fn apikey_pk(hash: &str) -> String {
     format!("APIKEY#{hash}")
 }
 
-/// The due date as the queue indexes sort it (`9999-12-31` for none).
-pub fn due_key(due: Option<Date>) -> String {
-    due.map_or_else(|| NO_DUE_KEY.to_string(), format_date)
+/// The partitions of the sparse case-deadline index (`GSI2`): open cases not yet escalated
+/// for their running deadline, and those escalated for it.
+pub const CASE_DUE_GSI2PK: &str = "CASEDUE";
+pub const CASE_ESCALATED_GSI2PK: &str = "CASELATE";
+
+/// A case's position in the case-deadline index: by its running deadline, then its id.
+pub fn case_due_sk(due: Date, case_id: &str) -> String {
+    format!("{}#{case_id}", format_date(due))
 }
 
 /// The sort key of a report in the queue indexes: `<due key>#<number>`.
@@ -168,12 +172,16 @@ pub(super) struct ReportItem {
     reject_reason: Option<RejectReason>,
     #[serde(skip_serializing_if = "is_false", default)]
     feedback_given: bool,
+    #[serde(skip_serializing_if = "is_false", default)]
+    rerouting: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    assignee: Option<String>,
 }
 
 impl ReportItem {
     pub(super) fn from_report(r: &Report) -> Self {
         let due = r.due_date.map(format_date);
-        let sk = queue_sk(due.as_deref().unwrap_or(NO_DUE_KEY), &r.registration_number);
+        let sk = queue_sk(&QueueCursor::key_of(r), &r.registration_number);
         let open = r.status.is_open();
         Self {
             pk: report_pk(&r.registration_number),
@@ -206,6 +214,8 @@ impl ReportItem {
             sla_flag: r.sla_flag,
             reject_reason: r.reject_reason,
             feedback_given: r.feedback_given,
+            rerouting: r.rerouting,
+            assignee: r.assignee.clone(),
         }
     }
 
@@ -233,6 +243,8 @@ impl ReportItem {
             sla_flag: self.sla_flag,
             reject_reason: self.reject_reason,
             feedback_given: self.feedback_given,
+            rerouting: self.rerouting,
+            assignee: self.assignee,
         })
     }
 }
@@ -282,6 +294,16 @@ pub(super) struct EventItem {
     reason: Option<RejectReason>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     attachments: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    decline: Option<DeclineReason>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    suggested_agencies: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    due_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    assignee: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    by: Option<String>,
 }
 
 impl EventItem {
@@ -302,6 +324,11 @@ impl EventItem {
             rating: e.rating,
             reason: e.reason,
             attachments: e.attachments.clone(),
+            decline: e.decline,
+            suggested_agencies: e.suggested_agencies.clone(),
+            due_date: e.due_date.map(format_date),
+            assignee: e.assignee.clone(),
+            by: e.by.clone(),
         }
     }
 
@@ -319,6 +346,11 @@ impl EventItem {
             rating: self.rating,
             reason: self.reason,
             attachments: self.attachments,
+            decline: self.decline,
+            suggested_agencies: self.suggested_agencies,
+            due_date: self.due_date.as_deref().map(parse_date).transpose()?,
+            assignee: self.assignee,
+            by: self.by,
         })
     }
 }
@@ -342,6 +374,30 @@ pub(super) struct CaseItem {
     last_response_kind: Option<ResponseKind>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     final_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    response_due: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    completion_due: Option<String>,
+    /// `declined` or `withdrawn`, with when, why and the agency's suggestions.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    closure: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    closed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    decline_reason: Option<DeclineReason>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    closure_note: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    suggested_agencies: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    escalated_for: Option<String>,
+    /// Only while the case is open: the sparse index of cases by their running deadline
+    /// (`CASEDUE`, `<due date>#<case id>`), which the deadline function reads; `CASELATE`
+    /// once escalated for it, which only the supervisors' list reads.
+    #[serde(rename = "GSI2PK", skip_serializing_if = "Option::is_none", default)]
+    gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", skip_serializing_if = "Option::is_none", default)]
+    gsi2sk: Option<String>,
 }
 
 impl CaseItem {
@@ -358,6 +414,39 @@ impl CaseItem {
             acknowledged_at: c.acknowledged_at.map(ts),
             last_response_kind: c.last_response_kind,
             final_at: c.final_at.map(ts),
+            response_due: c.response_due.map(format_date),
+            completion_due: c.completion_due.map(format_date),
+            closure: c.closure.as_ref().map(|cl| match cl {
+                Closure::Declined { .. } => "declined".to_string(),
+                Closure::Withdrawn { .. } => "withdrawn".to_string(),
+            }),
+            closed_at: c.closure.as_ref().map(|cl| ts(cl.at())),
+            decline_reason: match &c.closure {
+                Some(Closure::Declined { reason, .. }) => Some(*reason),
+                _ => None,
+            },
+            closure_note: match &c.closure {
+                Some(Closure::Declined { note, .. }) => note.clone(),
+                Some(Closure::Withdrawn { reason, .. }) => Some(reason.clone()),
+                None => None,
+            },
+            suggested_agencies: match &c.closure {
+                Some(Closure::Declined {
+                    suggested_agencies, ..
+                }) => suggested_agencies.clone(),
+                _ => Vec::new(),
+            },
+            escalated_for: c.escalated_for.map(format_date),
+            gsi2pk: c.deadline().map(|(_, due)| {
+                if c.escalated_for == Some(due) {
+                    CASE_ESCALATED_GSI2PK.to_string()
+                } else {
+                    CASE_DUE_GSI2PK.to_string()
+                }
+            }),
+            gsi2sk: c
+                .deadline()
+                .map(|(_, due)| case_due_sk(due, &c.id().to_string())),
         }
     }
 
@@ -371,6 +460,29 @@ impl CaseItem {
             acknowledged_at: self.acknowledged_at.as_deref().map(parse_ts).transpose()?,
             last_response_kind: self.last_response_kind,
             final_at: self.final_at.as_deref().map(parse_ts).transpose()?,
+            response_due: self.response_due.as_deref().map(parse_date).transpose()?,
+            completion_due: self.completion_due.as_deref().map(parse_date).transpose()?,
+            closure: match (self.closure.as_deref(), self.closed_at.as_deref()) {
+                (Some("declined"), Some(at)) => Some(Closure::Declined {
+                    at: parse_ts(at)?,
+                    reason: self
+                        .decline_reason
+                        .unwrap_or(DeclineReason::NotOurAuthority),
+                    note: self.closure_note,
+                    suggested_agencies: self.suggested_agencies,
+                }),
+                (Some("withdrawn"), Some(at)) => Some(Closure::Withdrawn {
+                    at: parse_ts(at)?,
+                    reason: self.closure_note.unwrap_or_default(),
+                }),
+                (None, _) => None,
+                _ => {
+                    return Err(StoreError::Other(
+                        "case item has a malformed closure".into(),
+                    ));
+                }
+            },
+            escalated_for: self.escalated_for.as_deref().map(parse_date).transpose()?,
         })
     }
 }
@@ -446,6 +558,10 @@ pub(super) struct AgencyItem {
     current_key_hash: Option<String>,
     onboarded_at: String,
     active: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    response_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    completion_days: Option<u32>,
 }
 
 impl AgencyItem {
@@ -463,6 +579,8 @@ impl AgencyItem {
             current_key_hash: a.current_key_hash.clone(),
             onboarded_at: ts(a.onboarded_at),
             active: a.active,
+            response_days: a.response_days,
+            completion_days: a.completion_days,
         }
     }
 
@@ -479,6 +597,8 @@ impl AgencyItem {
             current_key_hash: self.current_key_hash,
             onboarded_at: parse_ts(&self.onboarded_at)?,
             active: self.active,
+            response_days: self.response_days,
+            completion_days: self.completion_days,
         })
     }
 }
@@ -672,9 +792,38 @@ mod tests {
             acknowledged_at: Some(at),
             last_response_kind: Some(ResponseKind::Progress),
             final_at: None,
+            response_due: Some(time::macros::date!(2024 - 11 - 19)),
+            completion_due: Some(time::macros::date!(2024 - 12 - 02)),
+            closure: None,
+            escalated_for: None,
         };
         let item = to_item(&CaseItem::from_case(&c)).unwrap();
         assert_eq!(item["SK"], AttributeValue::S("CASE#kemenkes".into()));
+        // Open, answered: in the deadline index by its completion target.
+        assert_eq!(item["GSI2PK"], AttributeValue::S("CASEDUE".into()));
+        assert_eq!(
+            item["GSI2SK"],
+            AttributeValue::S(format!("2024-12-02#{n}.kemenkes"))
+        );
+        let withdrawn = Case {
+            closure: Some(Closure::Withdrawn {
+                at,
+                reason: "salah tujuan".into(),
+            }),
+            ..c.clone()
+        };
+        let closed = to_item(&CaseItem::from_case(&withdrawn)).unwrap();
+        assert!(
+            !closed.contains_key("GSI2PK"),
+            "closed cases leave the index"
+        );
+        assert_eq!(
+            from_item::<CaseItem>(closed, "case")
+                .unwrap()
+                .into_case()
+                .unwrap(),
+            withdrawn
+        );
         assert_eq!(
             from_item::<CaseItem>(item, "case")
                 .unwrap()

@@ -30,9 +30,9 @@ use crate::domain::report::{Report, Reporter, TimelineEvent};
 use crate::ports::{CreateError, ReportStore};
 
 pub use items::{
-    APIKEY_SK, CASE_SK_PREFIX, EVENT_SK_PREFIX, IDENTITY_SK, META_SK, NO_DUE_KEY, OPEN_GSI2PK,
-    OUTBOX_GSI2PK, OUTBOX_SK_PREFIX, PROFILE_SK, agency_pk, apikey_pk, case_sk, due_key,
-    idempotency_pk, outbox_sk, queue_sk, report_pk, status_gsi1pk,
+    APIKEY_SK, CASE_DUE_GSI2PK, CASE_ESCALATED_GSI2PK, CASE_SK_PREFIX, EVENT_SK_PREFIX,
+    IDENTITY_SK, META_SK, OPEN_GSI2PK, OUTBOX_GSI2PK, OUTBOX_SK_PREFIX, PROFILE_SK, agency_pk,
+    apikey_pk, case_due_sk, case_sk, idempotency_pk, outbox_sk, queue_sk, report_pk, status_gsi1pk,
 };
 use items::{
     EventItem, IdempotencyItem, IdentityItem, Item, ReportItem, from_item, report_from_item,

@@ -6,21 +6,24 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{
-    CASE_SK_PREFIX, CaseItem, EVENT_SK_PREFIX, EventItem, IDENTITY_SK, IdentityItem, Item, META_SK,
-    OPEN_GSI2PK, OUTBOX_GSI2PK, OUTBOX_SK_PREFIX, OutboxItem, ReportItem, from_item, queue_sk,
-    report_from_item, report_pk, status_gsi1pk, to_item,
+    CASE_DUE_GSI2PK, CASE_ESCALATED_GSI2PK, CASE_SK_PREFIX, CaseItem, EVENT_SK_PREFIX, EventItem,
+    IDENTITY_SK, IdentityItem, Item, META_SK, OPEN_GSI2PK, OUTBOX_GSI2PK, OUTBOX_SK_PREFIX,
+    OutboxItem, ReportItem, from_item, queue_sk, report_from_item, report_pk, status_gsi1pk,
+    to_item,
 };
 use super::{DynamoReportStore, TxFailure, classify};
 use crate::domain::calendar::format_date;
-use crate::domain::cases::Handoff;
+use crate::domain::cases::{Case, Handoff};
 use crate::domain::error::StoreError;
 use crate::domain::identity::{Nik, Phone};
 use crate::domain::record::ReportRecord;
 use crate::domain::regno::RegistrationNumber;
 use crate::domain::report::Reporter;
 use crate::ports::{
-    Change, ChangeError, DueFilter, OutboxStore, QueueCursor, QueuePage, QueueQuery, WorkflowStore,
+    AssigneeFilter, Change, ChangeError, DueFilter, OutboxStore, QueueCursor, QueuePage,
+    QueueQuery, WorkflowStore,
 };
+use time::Date;
 
 /// The upper bound of the `CASE#…EVENT#…` range: every ULID sorts below `~`.
 const EVENT_SK_END: &str = "EVENT#~";
@@ -228,6 +231,14 @@ impl WorkflowStore for DynamoReportStore {
             Some(d) => out.expression_attribute_values(":due", AttributeValue::S(d)),
             None => out,
         };
+        // The assignee is a filter on the page read (the index has no key for it).
+        let out = match &q.assignee {
+            AssigneeFilter::Any => out,
+            AssigneeFilter::Unassigned => out.filter_expression("attribute_not_exists(assignee)"),
+            AssigneeFilter::Is(a) => out
+                .filter_expression("assignee = :assignee")
+                .expression_attribute_values(":assignee", AttributeValue::S(a.clone())),
+        };
         let out = out.send().await.map_err(|e| classify(&e))?;
         let reports = out
             .items
@@ -242,6 +253,57 @@ impl WorkflowStore for DynamoReportStore {
             _ => None,
         };
         Ok(QueuePage { reports, next })
+    }
+
+    async fn cases_due(&self, before: Date, limit: u32) -> Result<Vec<Case>, StoreError> {
+        self.indexed_cases(CASE_DUE_GSI2PK, Some(before), limit)
+            .await
+    }
+
+    async fn escalated_cases(&self, limit: u32) -> Result<Vec<Case>, StoreError> {
+        self.indexed_cases(CASE_ESCALATED_GSI2PK, None, limit).await
+    }
+}
+
+impl DynamoReportStore {
+    /// Cases of one partition of the case-deadline index, oldest deadline first.
+    async fn indexed_cases(
+        &self,
+        partition: &str,
+        before: Option<Date>,
+        limit: u32,
+    ) -> Result<Vec<Case>, StoreError> {
+        let mut cases = Vec::new();
+        let mut start = None;
+        loop {
+            let want = limit.saturating_sub(cases.len() as u32).clamp(1, 1000);
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI2")
+                .expression_attribute_values(":pk", AttributeValue::S(partition.into()));
+            let query = match before {
+                Some(d) => query
+                    .key_condition_expression("GSI2PK = :pk AND GSI2SK < :before")
+                    .expression_attribute_values(":before", AttributeValue::S(format_date(d))),
+                None => query.key_condition_expression("GSI2PK = :pk"),
+            };
+            let out = query
+                .set_exclusive_start_key(start)
+                .limit(i32::try_from(want).unwrap_or(1000))
+                .scan_index_forward(true)
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            for item in out.items.unwrap_or_default() {
+                cases.push(from_item::<CaseItem>(item, "case")?.into_case()?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() && (cases.len() as u32) < limit => start = Some(k),
+                _ => return Ok(cases),
+            }
+        }
     }
 }
 

@@ -324,3 +324,23 @@ mod tests {
         assert_eq!(queues.kicks(), vec![number(1)]);
     }
 }
+
+/// The operations topic in memory: every alert published, in order.
+#[derive(Default)]
+pub struct MemoryOpsAlerts(Mutex<Vec<crate::domain::cases::OpsAlert>>);
+
+impl MemoryOpsAlerts {
+    pub fn published(&self) -> Vec<crate::domain::cases::OpsAlert> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl crate::ports::OpsAlerts for MemoryOpsAlerts {
+    async fn publish(&self, alert: &crate::domain::cases::OpsAlert) -> Result<(), StoreError> {
+        self.0
+            .lock()
+            .map_err(|_| StoreError::Other("poisoned".into()))?
+            .push(alert.clone());
+        Ok(())
+    }
+}

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
+use time::Date;
 use ulid::Ulid;
 
 use crate::domain::agencies::{AgencyRecord, ApiKeyRecord};
@@ -21,13 +22,9 @@ use crate::ports::{
 
 /// At most this many items in one change (DynamoDB's transaction limit).
 const MAX_TRANSACTION_ITEMS: usize = 100;
-/// The due-date key of reports without a due date: they sort last.
-const NO_DUE_KEY: &str = "9999-12-31";
 
 fn due_key(report: &Report) -> String {
-    report
-        .due_date
-        .map_or_else(|| NO_DUE_KEY.to_string(), format_date)
+    QueueCursor::key_of(report)
 }
 
 #[derive(Default)]
@@ -271,16 +268,52 @@ impl WorkflowStore for MemoryStore {
             .collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let limit = q.limit.clamp(1, 1000) as usize;
-        let reports: Vec<Report> = rows.iter().take(limit).map(|(_, r)| (*r).clone()).collect();
-        // Like DynamoDB: a full page has a next cursor even when nothing follows it.
-        let next = (reports.len() == limit).then(|| {
-            let last = &reports[limit - 1];
-            QueueCursor {
-                due_key: due_key(last),
-                number: last.registration_number,
-            }
+        let page: Vec<&Report> = rows.iter().take(limit).map(|(_, r)| *r).collect();
+        // Like DynamoDB: a full page read has a next cursor even when nothing follows it,
+        // and the assignee filter applies to the page read.
+        let next = (page.len() == limit).then(|| QueueCursor {
+            due_key: due_key(page[limit - 1]),
+            number: page[limit - 1].registration_number,
         });
+        let reports = page
+            .into_iter()
+            .filter(|r| q.assignee.admits(r))
+            .cloned()
+            .collect();
         Ok(QueuePage { reports, next })
+    }
+
+    async fn cases_due(&self, before: Date, limit: u32) -> Result<Vec<Case>, StoreError> {
+        self.open_cases(limit, |c, due| due < before && c.escalated_for != Some(due))
+    }
+
+    async fn escalated_cases(&self, limit: u32) -> Result<Vec<Case>, StoreError> {
+        self.open_cases(limit, |c, due| c.escalated_for == Some(due))
+    }
+}
+
+impl MemoryStore {
+    /// Open cases by their running deadline, as the case-deadline index holds them.
+    fn open_cases(
+        &self,
+        limit: u32,
+        keep: impl Fn(&Case, Date) -> bool,
+    ) -> Result<Vec<Case>, StoreError> {
+        let inner = self.op()?;
+        let mut late: Vec<(Date, String, &Case)> = inner
+            .cases
+            .values()
+            .filter_map(|c| {
+                let (_, due) = c.deadline()?;
+                keep(c, due).then(|| (due, c.id().to_string(), c))
+            })
+            .collect();
+        late.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(late
+            .into_iter()
+            .take(limit as usize)
+            .map(|(_, _, c)| c.clone())
+            .collect())
     }
 }
 

@@ -211,13 +211,24 @@ pub fn full_status(record: &ReportRecord, today: Date) -> String {
     if let Some(reason) = r.reject_reason {
         s.push_str(&format!("\nAlasan: {}", reason.label(Lang::Id)));
     }
-    if !r.agencies.is_empty() {
-        let names: Vec<String> = r
-            .agencies
-            .iter()
-            .map(|a| crate::domain::directory::agency_name(a))
-            .collect();
-        s.push_str(&format!("\nDiteruskan kepada: {}", names.join(", ")));
+    // Every body the report went to, with where its part stands.
+    let mut cases: Vec<_> = record.cases.iter().collect();
+    cases.sort_by_key(|c| (c.forwarded_at, c.agency.clone()));
+    if !cases.is_empty() {
+        s.push_str("\nDiteruskan kepada:");
+        for c in cases {
+            let reason = match &c.closure {
+                Some(crate::domain::cases::Closure::Declined { reason, .. }) => {
+                    format!(" ({})", reason.label(Lang::Id))
+                }
+                _ => String::new(),
+            };
+            s.push_str(&format!(
+                "\n• {}: {}{reason}",
+                crate::domain::directory::agency_name(&c.agency),
+                c.state().label(Lang::Id)
+            ));
+        }
     }
     let lines: Vec<String> = record
         .events
@@ -238,6 +249,10 @@ pub fn full_status(record: &ReportRecord, today: Date) -> String {
                 EventType::AgencyResponse => format!("Tanggapan {}", agency()),
                 EventType::Feedback => "Anda memberikan penilaian".to_string(),
                 EventType::SlaFlagged if e.note.is_some() => "Catatan batas waktu".to_string(),
+                EventType::AgencyAdded => format!("Diteruskan juga ke {}", agency()),
+                EventType::AgencyDeclined => format!("{} bukan instansi yang berwenang", agency()),
+                EventType::CaseWithdrawn => format!("Ditarik dari {}", agency()),
+                EventType::DueDateMoved => "Batas waktu bergeser".to_string(),
                 _ => return None,
             };
             let note = e
@@ -556,5 +571,50 @@ pub fn attachment_refused(problem: AttachmentProblem) -> String {
              tidak disimpan."
                 .into()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::Calendar;
+    use crate::domain::cases::{Case, CaseClock, Closure};
+    use crate::domain::report::{DeclineReason, Status};
+    use crate::domain::samples::record;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn the_reporter_sees_every_body_and_its_state() {
+        let mut r = record(Status::Forwarded);
+        let case = |agency: &str, at| {
+            Case::forwarded(
+                r.report.registration_number,
+                agency,
+                1,
+                None,
+                CaseClock::default(),
+                Calendar::embedded().unwrap(),
+                at,
+            )
+            .unwrap()
+        };
+        let mut declined = case("kemendikdasmen", datetime!(2026-11-03 10:00 +7));
+        declined.closure = Some(Closure::Declined {
+            at: datetime!(2026-11-04 10:00 +7),
+            reason: DeclineReason::NotOurAuthority,
+            note: Some("internal".into()),
+            suggested_agencies: vec![],
+        });
+        let current = case("pemprov-32", datetime!(2026-11-05 10:00 +7));
+        r.cases = vec![current, declined];
+        let text = full_status(&r, date!(2026 - 11 - 06));
+        let a = text
+            .find("• Kementerian Pendidikan Dasar dan Menengah: Menyatakan bukan kewenangannya (Bukan kewenangan instansi ini)")
+            .expect(&text);
+        let b = text
+            .find("• Pemerintah Provinsi Jawa Barat: Diteruskan")
+            .expect(&text);
+        assert!(a < b, "in the order they were forwarded to");
+        assert!(!text.contains("internal"));
     }
 }

@@ -37,12 +37,14 @@ pub fn decide_ack(
     agency: &str,
     now: OffsetDateTime,
 ) -> Result<Outcome<OffsetDateTime>, ApiError> {
-    let case = record
-        .case(agency)
-        .filter(|c| c.round == record.report.round)
-        .ok_or(ApiError::CaseNotFound)?;
+    let case = record.current_case(agency).ok_or(ApiError::CaseNotFound)?;
     if let Some(at) = case.acknowledged_at {
         return Ok(Outcome::Unchanged(at));
+    }
+    // A withdrawal (or a reminder of a case closed since) is taken off the queue without
+    // counting as the agency taking the case on.
+    if let Some(closure) = &case.closure {
+        return Ok(Outcome::Unchanged(closure.at()));
     }
     let mut report = record.report.clone();
     report.touch(now);
@@ -92,10 +94,12 @@ impl<S: WorkflowStore, Q: HandoffQueues, T, A> Agency<'_, S, Q, T, A> {
                 .await?
                 .ok_or(ApiError::CaseNotFound)?;
             let case = record
-                .case(&agency.code)
-                .filter(|c| c.round == record.report.round)
+                .current_case(&agency.code)
                 .ok_or(ApiError::CaseNotFound)?;
-            return match case.acknowledged_at {
+            return match case
+                .acknowledged_at
+                .or(case.closure.as_ref().map(|c| c.at()))
+            {
                 Some(at) => Ok(AckAnswer {
                     case_id: case_id.to_string(),
                     acknowledged_at: format_wib(at),

@@ -6,10 +6,13 @@
 //! - [`auth`]: the agency a bearer key belongs to;
 //! - [`poll`]: long-polling the agency's own queue, and links to a case's attachments;
 //! - [`ack`]: acknowledging a delivered case;
-//! - [`respond`]: the agency's answers, which move and complete the report.
+//! - [`respond`]: the agency's answers, which move and complete the report;
+//! - [`decline`]: a case that is not for the agency, which sends the report back for
+//!   re-routing when no case of the round still counts.
 
 pub mod ack;
 pub mod auth;
+pub mod decline;
 pub mod poll;
 pub mod respond;
 
@@ -38,7 +41,8 @@ pub fn own_case(case_id: &str, agency: &AgencyRecord) -> Result<CaseId, ApiError
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::domain::cases::Case;
+    use crate::domain::calendar::Calendar;
+    use crate::domain::cases::{Case, CaseClock};
     use crate::domain::record::ReportRecord;
     use crate::domain::report::Status;
     use crate::domain::samples::record;
@@ -51,15 +55,17 @@ pub(crate) mod tests {
         r.report.agencies = agencies.iter().map(|a| a.to_string()).collect();
         r.cases = agencies
             .iter()
-            .map(|a| Case {
-                number: r.report.registration_number,
-                agency: a.to_string(),
-                round: 1,
-                forwarded_at: datetime!(2026-11-05 10:00 +7),
-                note: None,
-                acknowledged_at: None,
-                last_response_kind: None,
-                final_at: None,
+            .map(|a| {
+                Case::forwarded(
+                    r.report.registration_number,
+                    a,
+                    1,
+                    None,
+                    CaseClock::default(),
+                    Calendar::embedded().unwrap(),
+                    datetime!(2026-11-05 10:00 +7),
+                )
+                .unwrap()
             })
             .collect();
         r

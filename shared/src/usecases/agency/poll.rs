@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::domain::agencies::AgencyRecord;
 use crate::domain::attachments::LINK_TTL;
-use crate::domain::calendar::{format_date, format_wib};
-use crate::domain::cases::{CaseId, HandoffKind, HandoffMessage, make_receipt};
+use crate::domain::calendar::{format_date, format_wib, wib_date};
+use crate::domain::cases::{CaseId, Closure, HandoffKind, HandoffMessage, make_receipt};
 use crate::domain::error::{ApiError, FieldError, FieldIssue, validation};
 use crate::domain::record::ReportRecord;
 use crate::domain::report::{Channel, EventType, Kind, Privacy, Reporter};
@@ -88,15 +88,30 @@ pub struct UpdateView {
     pub attachments: Vec<String>,
 }
 
+/// The Secretariat took the case back.
+#[derive(Debug, Clone, Serialize)]
+pub struct WithdrawalView {
+    pub at: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AgencyCase {
     pub case_id: String,
     pub receipt: String,
     pub trigger: &'static str,
     pub registration_number: String,
+    pub state: &'static str,
     pub forwarded_at: String,
+    /// The report's due date under the Secretariat's 14-working-day standard.
     pub due_date: Option<String>,
+    /// The agency's own deadlines for this case: its first response, its final answer.
+    pub response_due_date: Option<String>,
+    pub completion_due_date: Option<String>,
+    /// Since when the case is late, if it is.
+    pub late_since: Option<String>,
     pub note: Option<String>,
+    pub withdrawal: Option<WithdrawalView>,
     pub report: ReportForAgency,
     pub reporter: Option<ReporterView>,
     pub attachments: Vec<AttachmentLink>,
@@ -132,15 +147,31 @@ pub fn classify_delivery(
     if message.round < case.round {
         return Delivery::Discard;
     }
-    if message.kind == HandoffKind::Forwarded && case.acknowledged_at.is_some() {
-        return Delivery::Discard;
+    let withdrawn = matches!(case.closure, Some(Closure::Withdrawn { .. }));
+    let show = match message.kind {
+        // The agency is told of a withdrawal; it no longer sees the case itself.
+        HandoffKind::Withdrawn => withdrawn,
+        HandoffKind::Forwarded => case.is_active() && case.acknowledged_at.is_none(),
+        HandoffKind::CitizenUpdate => case.is_active(),
+        HandoffKind::Reminder => case.is_open(),
+        // Never put on an agency's queue.
+        HandoffKind::Notification | HandoffKind::Escalation => false,
+    };
+    if show {
+        Delivery::Show
+    } else {
+        Delivery::Discard
     }
-    Delivery::Show
 }
 
 impl<S: WorkflowStore, Q: HandoffQueues, T, A: AttachmentStore> Agency<'_, S, Q, T, A> {
     /// `GET /v1/agency/cases`: long-polls the agency's own queue.
-    pub async fn poll(&self, agency: &AgencyRecord, poll: Poll) -> Result<PollAnswer, ApiError> {
+    pub async fn poll(
+        &self,
+        agency: &AgencyRecord,
+        poll: Poll,
+        now: OffsetDateTime,
+    ) -> Result<PollAnswer, ApiError> {
         let Poll { max, wait } = poll;
         let (store, queues, files) = (self.store, self.queues, self.files);
         // An agency gets its queue with its first case: before that there is nothing to poll.
@@ -172,8 +203,14 @@ impl<S: WorkflowStore, Q: HandoffQueues, T, A: AttachmentStore> Agency<'_, S, Q,
                         Privacy::Confidential | Privacy::Anonymous => None,
                     };
                     let receipt = make_receipt(&case_id, &m.receipt);
-                    let mut view =
-                        case_view(&record, &case_id, msg.kind, receipt, reporter.as_ref());
+                    let mut view = case_view(
+                        &record,
+                        &case_id,
+                        msg.kind,
+                        receipt,
+                        reporter.as_ref(),
+                        wib_date(now),
+                    );
                     for a in &mut view.attachments {
                         a.url = Some(files.download_link(&a.id, LINK_TTL).await?);
                     }
@@ -206,7 +243,7 @@ impl<S: WorkflowStore, Q: HandoffQueues, T, A: AttachmentStore> Agency<'_, S, Q,
             .record(&case_id.number)
             .await?
             .ok_or(ApiError::CaseNotFound)?;
-        if record.case(&agency.code).is_none() {
+        if record.case(&agency.code).is_none_or(|c| !c.is_active()) {
             return Err(ApiError::CaseNotFound);
         }
         attachments::link(self.files, &record, id, now).await
@@ -219,6 +256,7 @@ fn case_view(
     trigger: HandoffKind,
     receipt: String,
     reporter: Option<&Reporter>,
+    today: Date,
 ) -> AgencyCase {
     let r = &record.report;
     let case = record.case(&case_id.agency);
@@ -241,9 +279,22 @@ fn case_view(
         receipt,
         trigger: trigger.code(),
         registration_number: r.registration_number.to_string(),
+        state: case.map_or("forwarded", |c| c.state().code()),
         forwarded_at: case.map(|c| format_wib(c.forwarded_at)).unwrap_or_default(),
         due_date: r.due_date.map(format_date),
+        response_due_date: case.and_then(|c| c.response_due).map(format_date),
+        completion_due_date: case.and_then(|c| c.completion_due).map(format_date),
+        late_since: case
+            .and_then(|c| c.late(today))
+            .map(|(_, due)| format_date(due)),
         note: case.and_then(|c| c.note.clone()),
+        withdrawal: case.and_then(|c| match &c.closure {
+            Some(Closure::Withdrawn { at, reason }) => Some(WithdrawalView {
+                at: format_wib(*at),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        }),
         report: ReportForAgency {
             kind: r.kind,
             title: r.title.clone(),

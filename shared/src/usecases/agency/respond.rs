@@ -1,5 +1,5 @@
 //! An agency's answers: the first moves the report to `responded`; a final answer from
-//! every agency of the current round completes it.
+//! every agency of the current round that has not declined (or been withdrawn) completes it.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -8,7 +8,7 @@ use crate::domain::agencies::AgencyRecord;
 use crate::domain::calendar::format_wib;
 use crate::domain::cases::CaseId;
 use crate::domain::error::{ApiError, FieldIssue, field, validation};
-use crate::domain::record::ReportRecord;
+use crate::domain::record::{ReportRecord, Settlement};
 use crate::domain::report::{Actor, EventType, ResponseKind, Status, TimelineEvent};
 use crate::domain::submission::{code, text};
 use crate::ports::{ForwardingTrigger, WorkflowStore};
@@ -43,13 +43,12 @@ pub fn decide_response(
     message: &str,
     now: OffsetDateTime,
 ) -> Result<Outcome<Status>, ApiError> {
-    let round = record.report.round;
-    let case = record
-        .case(agency)
-        .filter(|c| c.round == round)
-        .ok_or(ApiError::CaseNotFound)?;
+    let case = record.current_case(agency).ok_or(ApiError::CaseNotFound)?;
+    if !case.is_active() {
+        return Err(ApiError::CaseClosed);
+    }
     let status = record.report.status;
-    if !matches!(status, Status::Forwarded | Status::Responded) {
+    if !record.is_with_agencies() {
         return Err(ApiError::InvalidTransition {
             from: status,
             to: Status::Responded,
@@ -66,14 +65,8 @@ pub fn decide_response(
     if kind == ResponseKind::Final && case.final_at.is_none() {
         case.final_at = Some(now);
     }
-    let all_final = record.current_cases().all(|c| {
-        if c.agency == agency {
-            case.final_at.is_some()
-        } else {
-            c.final_at.is_some()
-        }
-    });
-    let next = if all_final {
+    // Only cases that are neither declined nor withdrawn count for completion.
+    let next = if record.settlement(&case) == Settlement::Completed {
         Some(Status::Completed)
     } else if status == Status::Forwarded {
         Some(Status::Responded)
@@ -83,9 +76,8 @@ pub fn decide_response(
     let mut events = vec![event];
     match next {
         Some(to) => {
-            let mut t = report.transition(to, actor, None, now)?;
             // Ordered right after the response in the timeline.
-            t.id = events[0].id.increment().unwrap_or(t.id);
+            let t = report.transition(to, actor, None, now)?.after(&events[0]);
             events.push(t);
         }
         None => report.touch(now),
@@ -111,7 +103,7 @@ impl<S: WorkflowStore, Q, T: ForwardingTrigger, A> Agency<'_, S, Q, T, A> {
             .record(&case_id.number)
             .await?
             .ok_or(ApiError::CaseNotFound)?;
-        if record.case(&agency.code).is_none() {
+        if record.current_case(&agency.code).is_none() {
             return Err(ApiError::CaseNotFound);
         }
         let input = input?;

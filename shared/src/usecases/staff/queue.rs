@@ -11,7 +11,7 @@ use crate::domain::directory::{self, AgencyKind};
 use crate::domain::error::{ApiError, FieldError, FieldIssue, validation};
 use crate::domain::i18n::Lang;
 use crate::domain::report::{Channel, Kind, Privacy, Report, Status};
-use crate::ports::{DueFilter, QueueCursor, QueueQuery, WorkflowStore};
+use crate::ports::{AssigneeFilter, DueFilter, QueueCursor, QueueQuery, WorkflowStore};
 use crate::usecases::staff::Staff;
 use crate::usecases::staff::user::{ANALYST, StaffUser};
 use crate::usecases::views::LocationView;
@@ -57,6 +57,9 @@ pub struct Summary {
     pub sla_flag: Option<&'static str>,
     pub agencies: Vec<String>,
     pub suggested_agencies: Vec<SuggestedAgency>,
+    /// Back from agencies that declined or were withdrawn: it heads the queue.
+    pub rerouting: bool,
+    pub assignee: Option<String>,
 }
 
 /// A page of the triage queue.
@@ -66,9 +69,11 @@ pub struct QueueAnswer {
     pub next_cursor: Option<String>,
 }
 
-/// Parses the triage queue's query string. Unknown parameters are ignored.
+/// Parses the triage queue's query string (`assignee`: `me`, `none` or a user name).
+/// Unknown parameters are ignored.
 pub fn parse_queue_query(
     params: &HashMap<String, String>,
+    user: &StaffUser,
     now: OffsetDateTime,
 ) -> Result<QueueQuery, ApiError> {
     let mut errors = Vec::new();
@@ -132,10 +137,33 @@ pub fn parse_queue_query(
             cur
         }
     };
+    let assignee = match params.get("assignee").map(|s| s.trim()) {
+        None | Some("") => AssigneeFilter::Any,
+        Some("me") => AssigneeFilter::Is(user.name.clone()),
+        Some("none") => AssigneeFilter::Unassigned,
+        Some(a)
+            if a.chars().count() <= 128
+                && a.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '+')
+                }) =>
+        {
+            AssigneeFilter::Is(a.to_string())
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                "assignee",
+                FieldIssue::InvalidFormat {
+                    expected: "me, none or a staff user name",
+                },
+            ));
+            AssigneeFilter::Any
+        }
+    };
     validation(errors)?;
     Ok(QueueQuery {
         status,
         due,
+        assignee,
         limit,
         after,
     })
@@ -172,6 +200,8 @@ impl<S: WorkflowStore, T, A> Staff<'_, S, T, A> {
                 sla_flag: r.sla_flag.map(|f| f.code()),
                 agencies: r.agencies.clone(),
                 suggested_agencies: suggestions(r),
+                rerouting: r.rerouting,
+                assignee: r.assignee.clone(),
             })
             .collect();
         Ok(QueueAnswer {
@@ -190,15 +220,30 @@ mod tests {
     #[test]
     fn queue_query_parsing() {
         let now = datetime!(2026-11-25 10:00 +7);
+        let me = StaffUser {
+            subject: "u-1".into(),
+            name: "siti".into(),
+            groups: vec![ANALYST.into()],
+        };
         let q = |pairs: &[(&str, &str)]| {
             parse_queue_query(
                 &pairs
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+                &me,
                 now,
             )
         };
+        assert_eq!(
+            q(&[("assignee", "me")]).unwrap().assignee,
+            AssigneeFilter::Is("siti".into())
+        );
+        assert_eq!(
+            q(&[("assignee", "none")]).unwrap().assignee,
+            AssigneeFilter::Unassigned
+        );
+        assert!(q(&[("assignee", "a b")]).is_err());
         let d = q(&[]).unwrap();
         assert_eq!((d.status, d.due, d.limit), (None, DueFilter::Any, 25));
         let d = q(&[("status", "received"), ("overdue", "true"), ("limit", "5")]).unwrap();

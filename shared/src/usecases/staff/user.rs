@@ -8,11 +8,16 @@ use crate::domain::error::ApiError;
 pub const ANALYST: &str = "analyst";
 /// The Cognito group of the walk-in desk's officers.
 pub const DESK: &str = "desk";
+/// The Cognito group of the supervisors, who see the escalations.
+pub const SUPERVISOR: &str = "supervisor";
 
 /// A signed-in staff member, from the JWT claims the HTTP API's authorizer verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffUser {
     pub subject: String,
+    /// The user pool's user name (`username` of an access token, `cognito:username` of an
+    /// ID token); the subject when the token has neither.
+    pub name: String,
     pub groups: Vec<String>,
 }
 
@@ -52,7 +57,25 @@ impl StaffUser {
             .get("cognito:groups")
             .map(|g| parse_groups(g))
             .unwrap_or_default();
-        Ok(Self { subject, groups })
+        let name = ["username", "cognito:username"]
+            .iter()
+            .find_map(|k| claims.get(*k).filter(|v| !v.is_empty()))
+            .unwrap_or(&subject)
+            .clone();
+        Ok(Self {
+            subject,
+            name,
+            groups,
+        })
+    }
+
+    /// In at least one of `groups`.
+    pub fn require_any(&self, groups: &[&str]) -> Result<(), ApiError> {
+        if groups.iter().any(|g| self.require(g).is_ok()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 
     pub fn require(&self, group: &str) -> Result<(), ApiError> {
@@ -103,6 +126,10 @@ mod tests {
         claims.insert("token_use".to_string(), "access".to_string());
         let u = StaffUser::from_claims(Some(&claims)).unwrap();
         assert!(matches!(u.require(ANALYST), Err(ApiError::Forbidden)));
+        assert_eq!(u.name, "u-1", "the subject without a user name");
+        claims.insert("username".to_string(), "siti.analis".to_string());
+        let u = StaffUser::from_claims(Some(&claims)).unwrap();
+        assert_eq!(u.name, "siti.analis");
         claims.insert("cognito:groups".to_string(), "[desk]".to_string());
         let u = StaffUser::from_claims(Some(&claims)).unwrap();
         assert!(u.require(DESK).is_ok());
